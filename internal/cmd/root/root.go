@@ -1,0 +1,77 @@
+// Package root assembles the keyward command tree and maps the errors
+// commands return onto process exit codes.
+package root
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyward/keyward/internal/cmd/factory"
+	tokencmd "github.com/keyward/keyward/internal/cmd/token"
+	"github.com/keyward/keyward/internal/cmdutil"
+)
+
+// Exit codes of the keyward binary.
+const (
+	ExitOK      = 0 // success
+	ExitError   = 1 // the command ran and failed, e.g. a token did not verify
+	ExitUsage   = 2 // wrong flags or arguments
+	ExitCancel  = 3 // interrupted by the user
+	ExitAuth    = 4 // the server refused our credentials
+	ExitPending = 8 // the thing waited for is not done yet
+)
+
+// NewCmdRoot builds the root command with every subcommand attached.
+func NewCmdRoot(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:           "keyward <command>",
+		Short:         "keyward: app keys, HS256 tokens, verification and the APIs behind them",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       f.Version,
+	}
+	cmd.SetIn(f.IOStreams.In)
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.FlagErrorWrap(err)
+	})
+	cmd.AddCommand(tokencmd.NewCmdToken(f))
+	return cmd
+}
+
+// Main runs the command line args against the tree and returns an exit code.
+// It prints the error, and the usage for flag errors, on stderr.
+func Main(f *factory.Factory, args []string) int {
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	c, err := cmd.ExecuteC()
+	if err == nil {
+		return ExitOK
+	}
+	stderr := f.IOStreams.ErrOut
+	if errors.Is(err, cmdutil.ErrSilent) {
+		return ExitError
+	}
+	if errors.Is(err, cmdutil.ErrCancel) {
+		return ExitCancel
+	}
+	if fe, ok := errors.AsType[*cmdutil.FlagError](err); ok {
+		fmt.Fprintln(stderr, fe)
+		if c != nil {
+			fmt.Fprintln(stderr)
+			fmt.Fprint(stderr, c.UsageString())
+		}
+		return ExitUsage
+	}
+	fmt.Fprintln(stderr, "error:", err)
+	if errors.Is(err, cmdutil.ErrAuth) {
+		return ExitAuth
+	}
+	if errors.Is(err, cmdutil.ErrPending) {
+		return ExitPending
+	}
+	return ExitError
+}

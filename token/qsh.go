@@ -1,0 +1,174 @@
+package token
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// CanonicalRequest returns the Atlassian Connect canonical form of a
+// request, the text whose SHA-256 is the qsh claim:
+//
+//	METHOD & path & sorted-query
+//
+// METHOD is upper-cased. path is the request path as sent (still
+// percent-encoded), "/" when empty, without a trailing slash, with every
+// "&" written "%26". The query is decoded the way a form decoder does ("+"
+// is a space, %XX an octet), the "jwt" parameter dropped, names sorted, the
+// values of a repeated name sorted and joined with ",", and every name and
+// value percent-encoded anew keeping only A–Z a–z 0–9 "-" "." "_" "~".
+// Sorting compares UTF-16 code units, as the JavaScript reference does.
+func CanonicalRequest(method, path, rawQuery string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToUpper(method))
+	b.WriteByte('&')
+	b.WriteString(canonicalPath(path))
+	b.WriteByte('&')
+	writeCanonicalQuery(&b, rawQuery)
+	return b.String()
+}
+
+// QueryStringHash returns the lower-case hex SHA-256 of [CanonicalRequest].
+func QueryStringHash(method, path, rawQuery string) string {
+	return string(AppendQueryStringHash(nil, method, path, rawQuery))
+}
+
+// AppendQueryStringHash appends [QueryStringHash] to dst.
+func AppendQueryStringHash(dst []byte, method, path, rawQuery string) []byte {
+	sum := sha256.Sum256([]byte(CanonicalRequest(method, path, rawQuery)))
+	return hex.AppendEncode(dst, sum[:])
+}
+
+func canonicalPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	p = strings.ReplaceAll(p, "&", "%26")
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+func writeCanonicalQuery(b *strings.Builder, rawQuery string) {
+	if rawQuery == "" {
+		return
+	}
+	params := map[string][]string{}
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, v = formUnescape(k), formUnescape(v)
+		params[k] = append(params[k], v)
+	}
+	delete(params, "jwt")
+	delete(params, "__proto__")
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compareUTF16)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		writeRFC3986(b, k)
+		b.WriteByte('=')
+		vs := params[k]
+		slices.SortFunc(vs, compareUTF16)
+		for j, v := range vs {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			writeRFC3986(b, v)
+		}
+	}
+}
+
+// formUnescape decodes "+" as a space and %XX as an octet; a "%" that does
+// not start a valid escape is kept as it is.
+func formUnescape(s string) string {
+	if !strings.ContainsAny(s, "+%") {
+		return s
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == '+':
+			out = append(out, ' ')
+		case ch == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			out = append(out, ch)
+		}
+	}
+	return string(out)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func writeRFC3986(b *strings.Builder, s string) {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' ||
+			ch == '-' || ch == '.' || ch == '_' || ch == '~' {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[ch>>4])
+		b.WriteByte(hexDigits[ch&15])
+	}
+}
+
+// compareUTF16 orders strings by their UTF-16 code units, as JavaScript's
+// default sort does. It differs from byte order only between characters
+// above U+FFFF and those in U+E000–U+FFFF.
+func compareUTF16(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			ua, ub := firstUnit(ra), firstUnit(rb)
+			if ua != ub {
+				return int(ua) - int(ub)
+			}
+			// Same high surrogate: compare the low ones.
+			_, la := utf16.EncodeRune(ra)
+			_, lb := utf16.EncodeRune(rb)
+			return int(la) - int(lb)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) - len(b)
+}
+
+func firstUnit(r rune) rune {
+	if r >= 0x10000 {
+		hi, _ := utf16.EncodeRune(r)
+		return hi
+	}
+	return r
+}
