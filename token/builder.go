@@ -451,11 +451,12 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// compactObject checks that raw is one JSON object and returns it compacted.
+// compactObject checks that raw is one JSON object the verifier would
+// accept (valid UTF-8, no lone surrogates, no duplicate names, not too
+// deep) and returns it compacted.
 func compactObject(name string, raw []byte) (json.RawMessage, error) {
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &probe); err != nil || probe == nil {
-		return nil, fmt.Errorf("token: %s must be a JSON object", name)
+	if err := strictObject(raw); err != nil {
+		return nil, fmt.Errorf("token: %s must be a JSON object: %w", name, err)
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {

@@ -79,6 +79,17 @@ func ParseString(c *Claims, raw string) error {
 	return Parse(c, buf[:copy(buf[:], raw)])
 }
 
+// strictObject checks raw with the same scanner Parse uses for payloads.
+func strictObject(raw []byte) error {
+	if len(raw) > maxDecoded {
+		return ErrTooLarge
+	}
+	c := new(Claims)
+	n := copy(c.mem[:], raw)
+	c.arena = n
+	return c.scanDocument(span{0, uint16(n)}, "payload")
+}
+
 func (c *Claims) reset() {
 	c.rawLen = 0
 	c.hdr, c.pay = span{}, span{}
