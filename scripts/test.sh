@@ -14,7 +14,11 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 mapfile -t want < <(sed -e 's/#.*//' -e '/^\s*$/d' scripts/apt-packages.txt)
 missing=()
 for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && continue
+  # A program of that name from elsewhere (nodesource's nodejs ships npm and
+  # conflicts with Debian's npm package) is as good as the package.
+  command -v "$p" >/dev/null 2>&1 && continue
+  missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"

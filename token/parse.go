@@ -32,27 +32,17 @@ func Parse(c *Claims, raw []byte) error {
 	if d2 == d1 || d2 == d1+1 || bytes.IndexByte(raw[d2+1:], '.') >= 0 {
 		return errSegments
 	}
-	if len(raw)-d2-1 != sigB64Size {
-		return errBase64Sig
-	}
+	// The header first: an unacceptable alg is reported as such even when
+	// the signature cannot be HS256's (HS384, HS512, none).
 	n, err := b64.Decode(c.mem[:], raw[:d1])
 	if err != nil || n != b64.DecodedLen(d1) {
 		return errBase64Header
 	}
 	c.hdr = span{0, uint16(n)}
-	m, err := b64.Decode(c.mem[n:], raw[d1+1:d2])
-	if err != nil || m != b64.DecodedLen(d2-d1-1) {
-		return errBase64Payload
-	}
-	c.pay = span{uint16(n), uint16(m)}
-	c.arena = n + m
-	var sig [sigSize + 3]byte
-	if k, err := b64.Decode(sig[:], raw[d2+1:]); err != nil || k != sigSize {
-		return errBase64Sig
-	}
-	c.sig = [sigSize]byte(sig[:sigSize])
-	c.rawLen = copy(c.raw[:], raw[:d2])
-
+	// Unescaped strings go to the arena, the second half of mem: decoded
+	// header and payload together never exceed the first half, and their
+	// unescaped strings never exceed their own size.
+	c.arena = maxDecoded
 	c.inHdr = true
 	if err := c.scanDocument(c.hdr, "header"); err != nil {
 		return err
@@ -61,6 +51,20 @@ func Parse(c *Claims, raw []byte) error {
 		return err
 	}
 	c.inHdr = false
+	if len(raw)-d2-1 != sigB64Size {
+		return errBase64Sig
+	}
+	m, err := b64.Decode(c.mem[n:], raw[d1+1:d2])
+	if err != nil || m != b64.DecodedLen(d2-d1-1) {
+		return errBase64Payload
+	}
+	c.pay = span{uint16(n), uint16(m)}
+	var sig [sigSize + 3]byte
+	if k, err := b64.Decode(sig[:], raw[d2+1:]); err != nil || k != sigSize {
+		return errBase64Sig
+	}
+	c.sig = [sigSize]byte(sig[:sigSize])
+	c.rawLen = copy(c.raw[:], raw[:d2])
 	if err := c.scanDocument(c.pay, "payload"); err != nil {
 		return err
 	}
@@ -86,7 +90,7 @@ func strictObject(raw []byte) error {
 	}
 	c := new(Claims)
 	n := copy(c.mem[:], raw)
-	c.arena = n
+	c.arena = maxDecoded
 	return c.scanDocument(span{0, uint16(n)}, "payload")
 }
 

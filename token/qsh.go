@@ -94,10 +94,12 @@ func writeCanonicalQuery(b *strings.Builder, rawQuery string) {
 }
 
 // formUnescape decodes "+" as a space and %XX as an octet; a "%" that does
-// not start a valid escape is kept as it is.
+// not start a valid escape is kept as it is. Octets that do not form UTF-8
+// are then replaced the way a WHATWG decoder (and so the JavaScript
+// reference) does: see [toValidUTF8].
 func formUnescape(s string) string {
 	if !strings.ContainsAny(s, "+%") {
-		return s
+		return toValidUTF8(s)
 	}
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
@@ -111,7 +113,65 @@ func formUnescape(s string) string {
 			out = append(out, ch)
 		}
 	}
-	return string(out)
+	return toValidUTF8(string(out))
+}
+
+// toValidUTF8 replaces each maximal ill-formed subsequence of s with one
+// U+FFFD, as the WHATWG UTF-8 decoder does (Unicode's "maximal subpart"
+// practice): a truncated sequence counts once, a byte that can never start
+// or continue one counts alone. strings.ToValidUTF8 merges whole runs
+// instead, and ranging over the string replaces byte by byte; neither
+// matches what JavaScript clients hash.
+func toValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		need, lo, hi := 0, byte(0x80), byte(0xBF)
+		switch {
+		case c >= 0xC2 && c <= 0xDF:
+			need = 1
+		case c == 0xE0:
+			need, lo = 2, 0xA0
+		case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
+			need = 2
+		case c == 0xED:
+			need, hi = 2, 0x9F
+		case c == 0xF0:
+			need, lo = 3, 0x90
+		case c >= 0xF1 && c <= 0xF3:
+			need = 3
+		case c == 0xF4:
+			need, hi = 3, 0x8F
+		}
+		if need == 0 {
+			b.WriteString("\uFFFD")
+			i++
+			continue
+		}
+		j := i + 1
+		for k := 0; k < need; k++ {
+			if j >= len(s) || s[j] < lo || s[j] > hi {
+				break
+			}
+			lo, hi = 0x80, 0xBF
+			j++
+		}
+		if j-i == need+1 {
+			b.WriteString(s[i:j])
+		} else {
+			b.WriteString("\uFFFD")
+		}
+		i = j
+	}
+	return b.String()
 }
 
 func isHex(c byte) bool {

@@ -3,6 +3,7 @@ package token_test
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -141,7 +142,9 @@ func TestVerifyRejects(t *testing.T) {
 		// algorithm and header
 		{name: "alg none", header: `{"alg":"none","typ":"JWT"}`, payload: mgmt(""), want: token.CodeAlg},
 		{name: "alg NONE", header: `{"alg":"NONE"}`, payload: mgmt(""), want: token.CodeAlg},
-		{name: "alg none unsigned", raw: base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none"}`)) + "." + parts[1] + ".", want: token.CodeMalformed},
+		{name: "alg none unsigned", raw: base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none"}`)) + "." + parts[1] + ".", want: token.CodeAlg},
+		{name: "alg HS384 real signature", raw: forge384(`{"alg":"HS384","typ":"JWT"}`, mgmt("")), want: token.CodeAlg},
+		{name: "escaped header and payload", header: `{"alg":"HS\u0032\u00356","kid":"\u006b"}`, payload: mgmt(""), want: token.CodeUnknownKey},
 		{name: "alg HS384", header: `{"alg":"HS384","typ":"JWT"}`, payload: mgmt(""), want: token.CodeAlg},
 		{name: "alg HS512", header: `{"alg":"HS512","typ":"JWT"}`, payload: mgmt(""), want: token.CodeAlg},
 		{name: "alg RS256", header: `{"alg":"RS256","typ":"JWT"}`, payload: mgmt(""), want: token.CodeAlg},
@@ -272,6 +275,15 @@ func TestVerifyRejects(t *testing.T) {
 	}
 }
 
+// forge384 signs with HMAC-SHA384, as jsonwebtoken does for HS384.
+func forge384(header, payload string) string {
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
+	m := hmac.New(sha512.New384, goldenSecret)
+	m.Write([]byte(input))
+	return input + "." + enc.EncodeToString(m.Sum(nil))
+}
+
 func mgmtWith(override string) string {
 	name := override[1:strings.Index(override[1:], `"`)+1]
 	return mgmtWithout(name)[:len(mgmtWithout(name))-1] + "," + override + "}"
@@ -332,6 +344,7 @@ func TestVerifyKeyIDSelection(t *testing.T) {
 		{"kid names the other secret", `{"alg":"HS256","kid":"k1"}`, goldenSecret, []*token.Secret{old, cur}, token.CodeSignature},
 		{"no kid tries each", hdr, otherSecret, []*token.Secret{cur, old}, ""},
 		{"no kid none match", hdr, []byte("nope-nope-nope-nope-nope-nope-nope"), []*token.Secret{cur, old}, token.CodeSignature},
+		{"escaped alg and kid", `{"alg":"HS\u0032\u00356","kid":"k\u0032"}`, goldenSecret, []*token.Secret{old, cur}, ""},
 		{"unknown kid", `{"alg":"HS256","kid":"k3"}`, goldenSecret, []*token.Secret{old, cur}, token.CodeUnknownKey},
 		{"no secrets", hdr, goldenSecret, nil, token.CodeUnknownKey},
 	}
