@@ -1,0 +1,240 @@
+// Package manage serves keyward's management API: JSON over HTTP under /v1,
+// every response in the envelope of DESIGN §3, every request authenticated
+// with a management token by the caller-supplied middleware. The handlers
+// are thin: authorisation beyond "who is calling" (a developer may touch only
+// their own requests and credentials, only admins may decide) lives in the
+// credential services, which read the actor from the request context.
+package manage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/envelope"
+)
+
+// MaxBodyBytes is the largest request body the management API reads.
+const MaxBodyBytes = 64 << 10
+
+// Services are the credential services the API is built on. One store
+// usually implements them all.
+type Services interface {
+	credential.AccountService
+	credential.GroupService
+	credential.RequestService
+	credential.CredentialService
+	credential.AuditService
+	credential.NotificationService
+	credential.KeyService
+}
+
+// Caller is the authenticated credential behind a request.
+type Caller struct {
+	// CredentialID is the credential whose token authenticated the call.
+	CredentialID int64
+	// Key is its public key.
+	Key string
+	// Groups are its granted API groups.
+	Groups []string
+}
+
+// Config configures a [Handler].
+type Config struct {
+	// Services is required.
+	Services Services
+	// CallerFunc returns the authenticated caller of r; required. The
+	// credential actor must already be in r's context
+	// ([credential.NewContextWithActor]).
+	CallerFunc func(r *http.Request) (Caller, bool)
+	// Logger receives internal errors. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Handler serves the management API.
+type Handler struct {
+	svc    Services
+	caller func(*http.Request) (Caller, bool)
+	log    *slog.Logger
+}
+
+// New returns a Handler for cfg.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Services == nil || cfg.CallerFunc == nil {
+		return nil, errors.New("manage: Services and CallerFunc are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Handler{svc: cfg.Services, caller: cfg.CallerFunc, log: cfg.Logger}, nil
+}
+
+// Route is one management API route: its pattern, its API id (the
+// envelope's "id") and its handler.
+type Route struct {
+	Pattern string
+	APIID   string
+	Handler http.HandlerFunc
+}
+
+// Routes lists every route of the API; the server wraps each handler in
+// the authentication middleware and registers it.
+func (h *Handler) Routes() []Route {
+	return []Route{
+		{"GET /v1/me", "keyward.me.read", h.handleMe},
+
+		{"GET /v1/accounts", "keyward.account.list", h.handleAccountList},
+		{"POST /v1/accounts", "keyward.account.create", h.handleAccountCreate},
+		{"GET /v1/accounts/{id}", "keyward.account.read", h.handleAccountRead},
+
+		{"GET /v1/groups", "keyward.group.list", h.handleGroupList},
+		{"POST /v1/groups", "keyward.group.create", h.handleGroupCreate},
+		{"GET /v1/groups/{name}", "keyward.group.read", h.handleGroupRead},
+		{"PATCH /v1/groups/{name}", "keyward.group.update", h.handleGroupUpdate},
+		{"DELETE /v1/groups/{name}", "keyward.group.delete", h.handleGroupDelete},
+
+		{"GET /v1/requests", "keyward.request.list", h.handleRequestList},
+		{"POST /v1/requests", "keyward.request.create", h.handleRequestCreate},
+		{"GET /v1/requests/{id}", "keyward.request.read", h.handleRequestRead},
+		{"POST /v1/requests/{id}/approve", "keyward.request.approve", h.handleRequestDecide(credential.RequestApproved)},
+		{"POST /v1/requests/{id}/reject", "keyward.request.reject", h.handleRequestDecide(credential.RequestRejected)},
+		{"POST /v1/requests/{id}/withdraw", "keyward.request.withdraw", h.handleRequestWithdraw},
+
+		{"GET /v1/credentials", "keyward.credential.list", h.handleCredentialList},
+		{"POST /v1/credentials", "keyward.credential.create", h.handleCredentialCreate},
+		{"GET /v1/credentials/{id}", "keyward.credential.read", h.handleCredentialRead},
+		{"PATCH /v1/credentials/{id}", "keyward.credential.update", h.handleCredentialUpdate},
+		{"POST /v1/credentials/{id}/rotate", "keyward.credential.rotate", h.handleCredentialRotate},
+		{"POST /v1/credentials/{id}/secrets/{kid}/retire", "keyward.credential.retire", h.handleSecretRetire},
+		{"POST /v1/credentials/{id}/revoke", "keyward.credential.revoke", h.handleCredentialRevoke},
+		{"DELETE /v1/credentials/{id}", "keyward.credential.delete", h.handleCredentialDelete},
+
+		{"GET /v1/audit", "keyward.audit.list", h.handleAuditList},
+		{"GET /v1/notifications", "keyward.notification.list", h.handleNotificationList},
+		{"POST /v1/notifications/{id}/read", "keyward.notification.read", h.handleNotificationRead},
+		{"GET /v1/usage", "keyward.usage.list", h.handleUsage},
+	}
+}
+
+// ok writes a successful envelope with fields at the top level.
+func (h *Handler) ok(w http.ResponseWriter, r *http.Request, status int, fields any) {
+	envelope.Write(w, r, status, "", fields)
+}
+
+// fail writes err as an envelope error. Credential errors keep their code
+// and message; anything else is logged and reported as INTERNAL.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	envelope.Error(w, r, apiError(err))
+}
+
+// decode reads a JSON body into v strictly: JSON content type, at most
+// MaxBodyBytes, no unknown fields, exactly one value.
+func decode(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return invalidf(codeUnsupportedMedia, "the body must be JSON (Content-Type: application/json)")
+		}
+	}
+	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return invalidf(codeTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
+		case errors.Is(err, io.EOF):
+			return invalidf(codeBadRequest, "the body is empty; send a JSON object")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return invalidf(codeBadRequest, "%s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return invalidf(codeBadRequest, "the body is not valid JSON: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return invalidf(codeBadRequest, "the body holds more than one JSON value")
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return invalidf(codeTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
+	}
+	return nil
+}
+
+// decodeOptional is decode for endpoints whose body may be empty.
+func decodeOptional(r *http.Request, v any) error {
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return nil
+	}
+	err := decode(r, v)
+	var ae *Error
+	if errors.As(err, &ae) && ae.Code == codeBadRequest && strings.Contains(ae.Message, "empty") {
+		return nil
+	}
+	return err
+}
+
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("%s must be of JSON type %s", te.Field, te.Type)
+	}
+	return "malformed"
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &credential.Error{Code: credential.ENOTFOUND, Message: "no such " + strings.TrimSuffix(name, "id") + "object"}
+	}
+	return id, nil
+}
+
+// queryInt64 reads an optional positive integer query parameter.
+func queryInt64(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, invalidf(codeInvalid, "query parameter %s must be a whole number", name)
+	}
+	return n, nil
+}
+
+func page(r *http.Request) (credential.Page, error) {
+	q := r.URL.Query()
+	p := credential.Page{Cursor: q.Get("cursor")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, invalidf(codeInvalid, "limit must be a whole number from 1 to %d", credential.MaxLimit)
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
+func queryTime(r *http.Request, name string) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, invalidf(codeInvalid, "%s must be an RFC 3339 time such as 2026-11-22T10:00:00Z", name)
+	}
+	return t, nil
+}

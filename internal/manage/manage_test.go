@@ -1,0 +1,269 @@
+package manage_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/manage"
+	"github.com/keyward/keyward/internal/seal"
+	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/store/sqlitestore"
+)
+
+type testBundle struct {
+	store   *store.Store
+	srv     *httptest.Server
+	adminID int64
+	devID   int64
+	otherID int64
+}
+
+// setup serves the management API over a real SQLite store. Requests say
+// who they act as with the X-Test-Account header, which stands in for the
+// auth middleware (tested in internal/auth and end to end).
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlitestore.Open(ctx, &sqlitestore.Config{Path: filepath.Join(t.TempDir(), "k.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	sealer, err := seal.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.New(ctx, db, &store.Config{Sealer: sealer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sys := credential.NewContextWithActor(ctx, credential.SystemActor())
+	res, err := st.EnsureAdmin(sys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &testBundle{store: st, adminID: res.Account.ID}
+	for i, id := range []*int64{&b.devID, &b.otherID} {
+		a, err := st.CreateAccount(sys, &credential.CreateAccountParams{Email: fmt.Sprintf("dev%d@example.test", i), Name: "Dev", Role: credential.RoleDeveloper, Password: "correct horse battery staple"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*id = a.ID
+	}
+	h, err := manage.New(manage.Config{Services: st, CallerFunc: func(r *http.Request) (manage.Caller, bool) {
+		return manage.Caller{CredentialID: 1, Key: "k"}, true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	for _, rt := range h.Routes() {
+		mux.Handle(rt.Pattern, withActor(rt.APIID, rt.Handler))
+	}
+	b.srv = httptest.NewServer(mux)
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+func withActor(id string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		acct, _ := strconv.ParseInt(r.Header.Get("X-Test-Account"), 10, 64)
+		ctx := credential.NewContextWithActor(r.Context(), &credential.Actor{AccountID: acct, RemoteAddr: r.RemoteAddr})
+		ctx = envelope.NewContext(ctx, &envelope.Meta{ID: id})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type response struct {
+	status int
+	body   map[string]json.RawMessage
+	params struct {
+		Status string `json:"status"`
+		Err    string `json:"err"`
+		ErrMsg string `json:"errmsg"`
+	}
+	id string
+}
+
+func (b *testBundle) do(t *testing.T, as int64, method, path, contentType string, body io.Reader) *response {
+	t.Helper()
+	req, _ := http.NewRequest(method, b.srv.URL+path, body)
+	req.Header.Set("X-Test-Account", strconv.FormatInt(as, 10))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := &response{status: res.StatusCode}
+	raw, _ := io.ReadAll(res.Body)
+	if err := json.Unmarshal(raw, &out.body); err != nil {
+		t.Fatalf("%s %s: body %q is not a JSON object: %v", method, path, raw, err)
+	}
+	json.Unmarshal(out.body["params"], &out.params)
+	json.Unmarshal(out.body["id"], &out.id)
+	return out
+}
+
+func (b *testBundle) json(t *testing.T, as int64, method, path string, v any) *response {
+	t.Helper()
+	var body io.Reader
+	if v != nil {
+		raw, _ := json.Marshal(v)
+		body = bytes.NewReader(raw)
+	}
+	return b.do(t, as, method, path, "application/json", body)
+}
+
+// counts returns how many audit entries and credentials the store holds,
+// to show that a refused request changed nothing.
+func (b *testBundle) counts(t *testing.T) (audit, creds int) {
+	t.Helper()
+	sys := credential.NewContextWithActor(context.Background(), credential.SystemActor())
+	al, err := b.store.FindAuditEntries(sys, &credential.AuditFilter{Page: credential.Page{Limit: credential.MaxLimit}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := b.store.FindCredentials(sys, &credential.CredentialFilter{Page: credential.Page{Limit: credential.MaxLimit}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(al.Entries), len(cl.Credentials)
+}
+
+func TestLifecycle(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.json(t, b.devID, "POST", "/v1/requests", map[string]any{"groups": []string{"encoding"}, "reason": "my app"})
+	if r.status != 201 || r.id != "keyward.request.create" || r.params.Status != "successful" {
+		t.Fatalf("create request: %d %s %+v", r.status, r.id, r.params)
+	}
+	var req credential.AccessRequest
+	json.Unmarshal(r.body["request"], &req)
+
+	// A developer cannot create a credential for a group not yet approved.
+	if r := b.json(t, b.devID, "POST", "/v1/credentials", map[string]any{"name": "app", "groups": []string{"encoding"}}); r.status != 403 && r.status != 400 {
+		t.Errorf("credential before approval: status %d %+v, want 403 or 400", r.status, r.params)
+	}
+	// A developer cannot approve.
+	if r := b.json(t, b.devID, "POST", fmt.Sprintf("/v1/requests/%d/approve", req.ID), nil); r.status != 403 || r.params.Err != "FORBIDDEN" {
+		t.Errorf("developer approves: %d %+v, want 403 FORBIDDEN", r.status, r.params)
+	}
+	r = b.json(t, b.adminID, "POST", fmt.Sprintf("/v1/requests/%d/approve", req.ID), map[string]string{"note": "ok"})
+	if r.status != 200 {
+		t.Fatalf("approve: %d %+v", r.status, r.params)
+	}
+	// Approving again conflicts and changes nothing.
+	audit, creds := b.counts(t)
+	if r := b.json(t, b.adminID, "POST", fmt.Sprintf("/v1/requests/%d/reject", req.ID), nil); r.status != 409 || r.params.Err != "CONFLICT" {
+		t.Errorf("decide twice: %d %+v, want 409 CONFLICT", r.status, r.params)
+	}
+	if a, c := b.counts(t); a != audit || c != creds {
+		t.Errorf("a refused decision changed the store: audit %d→%d credentials %d→%d", audit, a, creds, c)
+	}
+	r = b.json(t, b.devID, "GET", "/v1/notifications", nil)
+	if r.status != 200 || !strings.Contains(string(r.body["notifications"]), "approved") {
+		t.Errorf("notifications after approval: %d %s", r.status, r.body["notifications"])
+	}
+
+	r = b.json(t, b.devID, "POST", "/v1/credentials", map[string]any{"name": "app", "notes": "n", "groups": []string{"encoding"}})
+	if r.status != 201 {
+		t.Fatalf("create credential: %d %+v", r.status, r.params)
+	}
+	var sec credential.Secret
+	var cred credential.Credential
+	json.Unmarshal(r.body["secret"], &sec)
+	json.Unmarshal(r.body["credential"], &cred)
+	if len(sec.Value) < 32 || sec.Key != cred.Key {
+		t.Fatalf("secret %q key %q credential key %q", sec.Value, sec.Key, cred.Key)
+	}
+	// No read shows the secret again.
+	for _, path := range []string{fmt.Sprintf("/v1/credentials/%d", cred.ID), "/v1/credentials", "/v1/audit"} {
+		r := b.json(t, b.adminID, "GET", path, nil)
+		raw, _ := json.Marshal(r.body)
+		if strings.Contains(string(raw), sec.Value) {
+			t.Errorf("GET %s shows the secret", path)
+		}
+	}
+	// Another developer can neither read nor revoke it.
+	for _, c := range []struct{ method, path string }{
+		{"GET", fmt.Sprintf("/v1/credentials/%d", cred.ID)},
+		{"POST", fmt.Sprintf("/v1/credentials/%d/revoke", cred.ID)},
+		{"POST", fmt.Sprintf("/v1/credentials/%d/rotate", cred.ID)},
+		{"DELETE", fmt.Sprintf("/v1/credentials/%d", cred.ID)},
+	} {
+		audit, creds := b.counts(t)
+		r := b.json(t, b.otherID, c.method, c.path, nil)
+		if r.status != 403 && r.status != 404 {
+			t.Errorf("other developer %s %s: %d %+v, want 403 or 404", c.method, c.path, r.status, r.params)
+		}
+		if a, n := b.counts(t); a != audit || n != creds {
+			t.Errorf("other developer %s %s changed the store", c.method, c.path)
+		}
+	}
+	r = b.json(t, b.devID, "POST", fmt.Sprintf("/v1/credentials/%d/rotate", cred.ID), map[string]string{"overlap": "1h"})
+	if r.status != 200 {
+		t.Fatalf("rotate: %d %+v", r.status, r.params)
+	}
+	r = b.json(t, b.devID, "POST", fmt.Sprintf("/v1/credentials/%d/revoke", cred.ID), nil)
+	if r.status != 200 || !strings.Contains(string(r.body["credential"]), "revoked") {
+		t.Fatalf("revoke: %d %s", r.status, r.body["credential"])
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tests := []struct {
+		name        string
+		method      string
+		path        string
+		contentType string
+		body        string
+		wantStatus  int
+		wantCode    string
+	}{
+		{"malformed json", "POST", "/v1/requests", "application/json", `{"groups":["encoding"`, 400, "BAD_REQUEST"},
+		{"unknown field", "POST", "/v1/requests", "application/json", `{"groups":["encoding"],"admin":true}`, 400, "BAD_REQUEST"},
+		{"wrong type", "POST", "/v1/requests", "application/json", `{"groups":"encoding"}`, 400, "BAD_REQUEST"},
+		{"two values", "POST", "/v1/requests", "application/json", `{"groups":["encoding"]} {}`, 400, "BAD_REQUEST"},
+		{"empty body", "POST", "/v1/requests", "application/json", ``, 400, "BAD_REQUEST"},
+		{"form body", "POST", "/v1/requests", "application/x-www-form-urlencoded", `groups=encoding`, 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"oversize", "POST", "/v1/requests", "application/json", `{"reason":"` + strings.Repeat("x", manage.MaxBodyBytes) + `"}`, 413, "BODY_TOO_LARGE"},
+		{"unknown group", "POST", "/v1/requests", "application/json", `{"groups":["nope"],"reason":"r"}`, 400, "INVALID_ARGUMENT"},
+		{"no such credential", "GET", "/v1/credentials/999", "", "", 404, "NOT_FOUND"},
+		{"bad id", "GET", "/v1/credentials/abc", "", "", 404, "NOT_FOUND"},
+		{"bad limit", "GET", "/v1/credentials?limit=-1", "", "", 400, "INVALID_ARGUMENT"},
+		{"bad status filter", "GET", "/v1/requests?status=maybe", "", "", 400, "INVALID_ARGUMENT"},
+		{"bad overlap", "POST", "/v1/credentials/1/rotate", "application/json", `{"overlap":"soon"}`, 400, "INVALID_ARGUMENT"},
+		{"developer lists accounts", "GET", "/v1/accounts", "", "", 403, "FORBIDDEN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			audit, creds := b.counts(t)
+			r := b.do(t, b.devID, tt.method, tt.path, tt.contentType, strings.NewReader(tt.body))
+			if r.status != tt.wantStatus || r.params.Err != tt.wantCode || r.params.Status != "failed" || r.params.ErrMsg == "" {
+				t.Errorf("%s %s %q: %d %+v, want %d %s", tt.method, tt.path, tt.body, r.status, r.params, tt.wantStatus, tt.wantCode)
+			}
+			if a, c := b.counts(t); a != audit || c != creds {
+				t.Errorf("refused request changed the store: audit %d→%d credentials %d→%d", audit, a, creds, c)
+			}
+		})
+	}
+}
