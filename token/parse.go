@@ -34,23 +34,33 @@ func Parse(c *Claims, raw []byte) error {
 	}
 	// The header first: an unacceptable alg is reported as such even when
 	// the signature cannot be HS256's (HS384, HS512, none).
-	n, err := b64.Decode(c.mem[:], raw[:d1])
-	if err != nil || n != b64.DecodedLen(d1) {
-		return errBase64Header
-	}
-	c.hdr = span{0, uint16(n)}
 	// Unescaped strings go to the arena, the second half of mem: decoded
 	// header and payload together never exceed the first half, and their
 	// unescaped strings never exceed their own size.
 	c.arena = maxDecoded
-	c.inHdr = true
-	if err := c.scanDocument(c.hdr, "header"); err != nil {
-		return err
+	n := 0
+	if h := knownHeader(raw[:d1]); h != nil {
+		// A header every common library writes: its decoding and its
+		// fields were worked out once, by the same scanner, at start-up.
+		n = copy(c.mem[:], h.decoded)
+		c.hdr = span{0, uint16(n)}
+		c.fields[hAlg], c.fields[hTyp] = h.alg, h.typ
+	} else {
+		var err error
+		n, err = b64.Decode(c.mem[:], raw[:d1])
+		if err != nil || n != b64.DecodedLen(d1) {
+			return errBase64Header
+		}
+		c.hdr = span{0, uint16(n)}
+		c.inHdr = true
+		if err := c.scanDocument(c.hdr, "header"); err != nil {
+			return err
+		}
+		if err := c.checkHeader(); err != nil {
+			return err
+		}
+		c.inHdr = false
 	}
-	if err := c.checkHeader(); err != nil {
-		return err
-	}
-	c.inHdr = false
 	if len(raw)-d2-1 != sigB64Size {
 		return errBase64Sig
 	}
@@ -92,6 +102,49 @@ func strictObject(raw []byte) error {
 	n := copy(c.mem[:], raw)
 	c.arena = maxDecoded
 	return c.scanDocument(span{0, uint16(n)}, "payload")
+}
+
+// headerTemplate is a header that needs no decoding or scanning at parse
+// time.
+type headerTemplate struct {
+	encoded  string
+	decoded  []byte
+	alg, typ field
+}
+
+// headerTemplates are the headers of jsonwebtoken, PyJWT, golang-jwt and
+// keyward (alg then typ), of older PyJWT and jjwt (typ then alg), and of
+// ruby-jwt (alg alone).
+var headerTemplates = func() []headerTemplate {
+	var out []headerTemplate
+	for _, h := range []string{`{"alg":"HS256","typ":"JWT"}`, `{"typ":"JWT","alg":"HS256"}`, `{"alg":"HS256"}`} {
+		c := new(Claims)
+		n := copy(c.mem[:], h)
+		c.arena = maxDecoded
+		c.inHdr = true
+		if err := c.scanDocument(span{0, uint16(n)}, "header"); err != nil {
+			panic("token: header template: " + err.Error())
+		}
+		if err := c.checkHeader(); err != nil {
+			panic("token: header template: " + err.Error())
+		}
+		out = append(out, headerTemplate{
+			encoded: b64.EncodeToString([]byte(h)),
+			decoded: []byte(h),
+			alg:     c.fields[hAlg],
+			typ:     c.fields[hTyp],
+		})
+	}
+	return out
+}()
+
+func knownHeader(seg []byte) *headerTemplate {
+	for i := range headerTemplates {
+		if string(seg) == headerTemplates[i].encoded {
+			return &headerTemplates[i]
+		}
+	}
+	return nil
 }
 
 func (c *Claims) reset() {
@@ -261,7 +314,6 @@ func (c *Claims) scanObject(b []byte, i, depth int) (int, error) {
 	}
 	i++ // '{'
 	base := c.nkeys
-	defer func() { c.nkeys = base }()
 	i = skipWS(b, i)
 	if i < len(b) && b[i] == '}' {
 		return i + 1, nil
@@ -325,6 +377,7 @@ func (c *Claims) scanObject(b []byte, i, depth int) (int, error) {
 			return i, errJSON
 		}
 		if b[i] == '}' {
+			c.nkeys = base // this object's names leave the open path
 			return i + 1, nil
 		}
 		if b[i] != ',' {
