@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/keyward/keyward/internal/credential"
+)
+
+const notificationColumns = `id, account_id, kind, subject, body, target_kind, target_id, read_at, created_at`
+
+func scanNotification(row interface{ Scan(...any) error }) (*credential.Notification, error) {
+	var n credential.Notification
+	var read, created int64
+	if err := row.Scan(&n.ID, &n.AccountID, &n.Kind, &n.Subject, &n.Body, &n.TargetKind, &n.TargetID, &read, &created); err != nil {
+		return nil, err
+	}
+	n.ReadAt, n.CreatedAt = fromMS(read), fromMS(created)
+	return &n, nil
+}
+
+// notify stores n for to in this transaction and, after the commit, hands it
+// to the Notifier. A Notifier error is logged: the notification is in the
+// portal either way.
+func (tx *txn) notify(ctx context.Context, to *credential.Account, n *credential.Notification) error {
+	n.AccountID, n.CreatedAt = to.ID, tx.now
+	id, err := tx.insertID(ctx, "insert notification",
+		`INSERT INTO notifications (account_id, kind, subject, body, target_kind, target_id, created_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		n.AccountID, n.Kind, n.Subject, n.Body, n.TargetKind, n.TargetID, ms(tx.now))
+	if err != nil {
+		return err
+	}
+	n.ID = id
+	if notifier := tx.s.cfg.Notifier; notifier != nil {
+		tx.onCommit(func(ctx context.Context) {
+			if err := notifier.Notify(context.WithoutCancel(ctx), to, n); err != nil {
+				tx.s.cfg.Logger.ErrorContext(ctx, "store: notify", "notification", n.ID, "kind", n.Kind, "account", to.ID, "err", err)
+			}
+		})
+	}
+	return nil
+}
+
+// FindNotifications implements [credential.NotificationService].
+func (s *Store) FindNotifications(ctx context.Context, filter *credential.NotificationFilter) (*credential.NotificationList, error) {
+	db := s.d.ReadDB()
+	p, err := s.resolve(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	before, err := cursorID(filter.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("account_id = ?", p.id)
+	w.add("id < ?", before)
+	if filter.UnreadOnly {
+		w.add("read_at = ?", 0)
+	}
+	limit := filter.PageLimit()
+	rows, err := db.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications`+w.String()+` ORDER BY id DESC LIMIT `+w.next(limit), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", s.d.InterpretError(err))
+	}
+	defer rows.Close()
+	out := &credential.NotificationList{Notifications: []*credential.Notification{}}
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan notification: %w", err)
+		}
+		out.Notifications = append(out.Notifications, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list notifications: %w", s.d.InterpretError(err))
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE account_id = $1 AND read_at = 0`, p.id).Scan(&out.Unread); err != nil {
+		return nil, fmt.Errorf("count unread notifications: %w", s.d.InterpretError(err))
+	}
+	if n := len(out.Notifications); n > 0 {
+		out.NextCursor = nextCursor(n, limit, out.Notifications[n-1].ID)
+	}
+	return out, nil
+}
+
+// MarkNotificationRead implements [credential.NotificationService].
+func (s *Store) MarkNotificationRead(ctx context.Context, id int64) error {
+	return s.write(ctx, true, func(tx *txn) error {
+		var owner int64
+		err := tx.tx.QueryRowContext(ctx, `SELECT account_id FROM notifications WHERE id = $1`, id).Scan(&owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			return credential.Errorf(credential.ENOTFOUND, "Notification %d not found.", id)
+		} else if err != nil {
+			return fmt.Errorf("find notification: %w", s.d.InterpretError(err))
+		}
+		if owner != tx.p.id {
+			return credential.Errorf(credential.EFORBIDDEN, "Notification %d is not yours.", id)
+		}
+		return tx.exec(ctx, "mark notification read",
+			`UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at = 0`, ms(tx.now), id)
+	})
+}
