@@ -119,7 +119,7 @@ func (c *Credential) Validate() error {
 	if err := validateCredentialText(c.Name, c.Notes); err != nil {
 		return err
 	}
-	return ValidateGroupList(c.Groups)
+	return ValidateCredentialGroups(c.Groups)
 }
 
 func validateCredentialText(name, notes string) error {
@@ -156,7 +156,7 @@ func (p *CreateCredentialParams) Validate() error {
 	if err := validateCredentialText(p.Name, p.Notes); err != nil {
 		return err
 	}
-	return ValidateGroupList(p.Groups)
+	return ValidateCredentialGroups(p.Groups)
 }
 
 // UpdateCredentialParams are the inputs of

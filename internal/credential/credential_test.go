@@ -36,7 +36,7 @@ func TestValidate(t *testing.T) {
 		{"decide withdrawn", &credential.DecideAccessRequestParams{Decision: credential.RequestWithdrawn}, credential.EINVALID},
 		{"credential ok", &credential.CreateCredentialParams{Name: "app", Groups: []string{"encoding"}}, ""},
 		{"credential no name", &credential.CreateCredentialParams{Groups: []string{"encoding"}}, credential.EINVALID},
-		{"credential no groups", &credential.CreateCredentialParams{Name: "app"}, credential.EINVALID},
+		{"credential no groups is a management-only credential", &credential.CreateCredentialParams{Name: "app"}, ""},
 		{"credential long notes", &credential.CreateCredentialParams{Name: "app", Notes: long, Groups: []string{"a"}}, credential.EINVALID},
 		{"credential value ok", &credential.Credential{Name: "app", Groups: []string{"a"}}, ""},
 	}

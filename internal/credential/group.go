@@ -99,6 +99,19 @@ func ValidateGroupList(groups []string) error {
 	if len(groups) == 0 {
 		return Errorf(EINVALID, "At least one API group is required.")
 	}
+	return validateGroupNames(groups)
+}
+
+// ValidateCredentialGroups reports whether groups is a valid list of API
+// groups for a credential. Unlike an access request, a credential may have
+// none: such a credential reaches only the management API, where it acts as
+// its owner (a developer's CLI credential before any group is granted). It
+// returns EINVALID.
+func ValidateCredentialGroups(groups []string) error {
+	return validateGroupNames(groups)
+}
+
+func validateGroupNames(groups []string) error {
 	if len(groups) > 100 {
 		return Errorf(EINVALID, "At most 100 API groups may be listed.")
 	}
