@@ -157,6 +157,8 @@ func (c *Claims) reset() {
 	c.hasDID, c.hasMsg = false, false
 	c.parsed = false
 	c.nkeys = 0
+	c.inHdr = false
+	c.claimID = -1
 }
 
 var (

@@ -442,6 +442,40 @@ func TestClaimsAccessors(t *testing.T) {
 	}
 }
 
+// TestClaimsReuse parses good tokens on a Claims that a failed parse left
+// behind, as a pooled Claims in a server is: no state may leak from one
+// token to the next.
+func TestClaimsReuse(t *testing.T) {
+	t.Parallel()
+	v := newVerifier(t, token.Config{})
+	good := forge(hdr, mgmt(""), goldenSecret)
+	bad := []string{
+		forge(`{"alg":"none"}`, mgmt(""), goldenSecret),
+		forge(`{"alg":"HS256","kid":"k","typ":"JWE"}`, mgmt(""), goldenSecret),
+		forge(hdr, `{"access_key":"AK1","x":[`, goldenSecret),
+		forge(hdr, `{"access_key":"AK1","access_key":"AK2"}`, goldenSecret),
+		forge(`{"alg":"HS256","a":{"b":{"c":1}}`, mgmt(""), goldenSecret),
+		"x.y",
+		strings.Repeat("a", token.MaxTokenSize+1),
+	}
+	c := new(token.Claims)
+	secrets := []*token.Secret{token.MustSecret("", goldenSecret)}
+	for _, b := range bad {
+		if err := token.ParseString(c, b); err == nil {
+			t.Fatalf("ParseString(%.40q) = nil, want an error", b)
+		}
+		if err := token.ParseString(c, good); err != nil {
+			t.Fatalf("after %.40q: ParseString(good) = %v", b, err)
+		}
+		if c.Key() != "AK1" || c.Profile() != token.Management {
+			t.Fatalf("after %.40q: Key() = %q, Profile() = %s; want AK1, management", b, c.Key(), c.Profile())
+		}
+		if err := v.Verify(c, secrets, token.AllProfiles, nil); err != nil {
+			t.Fatalf("after %.40q: Verify = %v", b, err)
+		}
+	}
+}
+
 func TestVerifyAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
