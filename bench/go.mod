@@ -1,0 +1,20 @@
+module github.com/keyward/keyward/bench
+
+go 1.26.0
+
+replace github.com/keyward/keyward => ../
+
+require (
+	github.com/cristalhq/jwt/v5 v5.4.0
+	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/keyward/keyward v0.0.0
+)
+
+require (
+	github.com/hajimehoshi/go-mp3 v0.3.4 // indirect
+	github.com/icza/bitio v1.1.0 // indirect
+	github.com/mewkiz/flac v1.0.14 // indirect
+	github.com/mewkiz/pkg v0.0.0-20250417130911-3f050ff8c56d // indirect
+	github.com/mewpkg/term v0.0.0-20241026122259-37a80af23985 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
+)
