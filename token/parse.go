@@ -46,9 +46,8 @@ func Parse(c *Claims, raw []byte) error {
 		c.hdr = span{0, uint16(n)}
 		c.fields[hAlg], c.fields[hTyp] = h.alg, h.typ
 	} else {
-		var err error
-		n, err = b64.Decode(c.mem[:], raw[:d1])
-		if err != nil || n != b64.DecodedLen(d1) {
+		var ok bool
+		if n, ok = decodeB64(c.mem[:], raw[:d1]); !ok {
 			return errBase64Header
 		}
 		c.hdr = span{0, uint16(n)}
@@ -64,13 +63,13 @@ func Parse(c *Claims, raw []byte) error {
 	if len(raw)-d2-1 != sigB64Size {
 		return errBase64Sig
 	}
-	m, err := b64.Decode(c.mem[n:], raw[d1+1:d2])
-	if err != nil || m != b64.DecodedLen(d2-d1-1) {
+	m, ok := decodeB64(c.mem[n:], raw[d1+1:d2])
+	if !ok {
 		return errBase64Payload
 	}
 	c.pay = span{uint16(n), uint16(m)}
-	var sig [sigSize + 3]byte
-	if k, err := b64.Decode(sig[:], raw[d2+1:]); err != nil || k != sigSize {
+	var sig [sigSize + 16]byte
+	if k, ok := decodeB64(sig[:], raw[d2+1:]); !ok || k != sigSize {
 		return errBase64Sig
 	}
 	c.sig = [sigSize]byte(sig[:sigSize])
@@ -332,7 +331,7 @@ func (c *Claims) scanObject(b []byte, i, depth int) (int, error) {
 		}
 		nb := c.bytes(name)
 		for k := base; k < c.nkeys; k++ {
-			if bytes.Equal(c.bytes(c.keys[k]), nb) {
+			if c.keys[k].n == name.n && bytes.Equal(c.bytes(c.keys[k]), nb) {
 				return j, errDuplicate
 			}
 		}
@@ -723,6 +722,21 @@ func (c *Claims) date(i int, allowString bool) (int64, bool) {
 // parseSeconds parses a JSON number as an int64, flooring fractions. It
 // handles exponents; values beyond ±2^53 are refused.
 func parseSeconds(b []byte) (int64, bool) {
+	if len(b) > 0 && len(b) <= 15 {
+		// The common case: a plain non-negative integer.
+		var v int64
+		i := 0
+		for ; i < len(b); i++ {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
+			v = v*10 + int64(d)
+		}
+		if i == len(b) {
+			return v, true
+		}
+	}
 	neg := false
 	i := 0
 	if i < len(b) && b[i] == '-' {
