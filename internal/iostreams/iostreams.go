@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"io"
 	"os"
+
+	"golang.org/x/term"
 )
 
 // IOStreams holds the three standard streams of one command invocation.
@@ -50,10 +52,6 @@ func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 // SetStdinTTY overrides terminal detection for In.
 func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
 
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	return fi.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal asks the terminal driver, not the file mode: /dev/null is a
+// character device too, and a command reading from it must not prompt.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

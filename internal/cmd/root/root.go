@@ -8,7 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	admincmd "github.com/keyward/keyward/internal/cmd/admin"
+	callcmd "github.com/keyward/keyward/internal/cmd/call"
 	"github.com/keyward/keyward/internal/cmd/factory"
+	servecmd "github.com/keyward/keyward/internal/cmd/serve"
 	tokencmd "github.com/keyward/keyward/internal/cmd/token"
 	"github.com/keyward/keyward/internal/cmdutil"
 )
@@ -38,7 +41,10 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.FlagErrorWrap(err)
 	})
+	cmd.AddCommand(servecmd.NewCmdServe(f, nil))
 	cmd.AddCommand(tokencmd.NewCmdToken(f))
+	cmd.AddCommand(admincmd.NewCmdAdmin(f))
+	cmd.AddCommand(callcmd.NewCmdCall(f))
 	return cmd
 }
 

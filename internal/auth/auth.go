@@ -1,0 +1,333 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/ratelimit"
+	"github.com/keyward/keyward/internal/replay"
+	"github.com/keyward/keyward/token"
+)
+
+// Defaults of [Config].
+const (
+	DefaultMaxBody         = 1 << 20
+	DefaultBodyReadTimeout = 10 * time.Second
+)
+
+var (
+	errRevokedKey = &token.Error{Code: token.CodeRevoked, Reason: "the credential has been revoked"}
+	errRevokedJTI = &token.Error{Code: token.CodeRevoked, Claim: "jti", Reason: "this token has been revoked"}
+
+	errStore     = envelope.Errorf(envelope.CodeUnavailable, "the credential store is unavailable")
+	errReplayDB  = envelope.Errorf(envelope.CodeUnavailable, "the replay store is unavailable; single-use requests are refused until it is back")
+	errRateStore = envelope.Errorf(envelope.CodeUnavailable, "the rate limiter is unavailable")
+)
+
+// Config configures [New].
+type Config struct {
+	// Keys is the credential store. Required.
+	Keys KeySource
+	// KeyCache tunes the key cache in front of Keys; its Source is set to
+	// Keys and its Logger and NowFunc default to this Config's.
+	KeyCache KeyCacheConfig
+	// Replay remembers single-use tokens and revoked jtis. Default: an
+	// in-process [replay.Memory], closed by [Authenticator.Close]. Give every
+	// node the same [replay.Redis] to refuse a replay on any of them.
+	Replay replay.Store
+	// Limiter applies RateLimit per credential. Nil means no rate limiting.
+	Limiter ratelimit.Limiter
+	// RateLimit is each credential's bucket when Limiter is set; a route may
+	// override it. A zero Limit turns limiting off.
+	RateLimit ratelimit.Limit
+	// RateLimitFailClosed answers 503 when the limiter errs. Default false:
+	// the request proceeds and the error is logged (a limiter outage should
+	// not take the APIs down; replay protection, by contrast, always fails
+	// closed).
+	RateLimitFailClosed bool
+	// Verifier sets the token time rules (leeway, request window, maximum
+	// lifetime). Its NowFunc defaults to this Config's.
+	Verifier token.Config
+	// Usage receives one count per verified request (credential, route,
+	// status, minute). Nil means none.
+	Usage UsageSink
+	// Metrics records Prometheus metrics. Nil means none.
+	Metrics *Metrics
+	// MaxBody bounds a body read for a {"data": token}; larger bodies get
+	// 413 BODY_TOO_LARGE. Default 1 MiB.
+	MaxBody int64
+	// BodyReadTimeout bounds reading such a body, against slow clients (408
+	// REQUEST_TIMEOUT). Default 10 s; negative means none (rely on the
+	// server's ReadTimeout).
+	BodyReadTimeout time.Duration
+	// Logger receives internal errors. Default slog.Default().
+	Logger *slog.Logger
+	// NowFunc is the clock. Default time.Now.
+	NowFunc func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.NowFunc == nil {
+		c.NowFunc = time.Now
+	}
+	if c.MaxBody == 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.BodyReadTimeout == 0 {
+		c.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if c.Verifier.NowFunc == nil {
+		c.Verifier.NowFunc = c.NowFunc
+	}
+	c.KeyCache.Source = c.Keys
+	if c.KeyCache.Logger == nil {
+		c.KeyCache.Logger = c.Logger
+	}
+	if c.KeyCache.NowFunc == nil {
+		c.KeyCache.NowFunc = c.NowFunc
+	}
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Keys == nil:
+		return errors.New("auth: Config.Keys is required")
+	case c.MaxBody < 0:
+		return errors.New("auth: Config.MaxBody must not be negative")
+	case c.Limiter != nil && c.RateLimit != (ratelimit.Limit{}) && !c.RateLimit.Enabled():
+		return errors.New("auth: Config.RateLimit needs a positive Rate and Burst")
+	}
+	return nil
+}
+
+// Authenticator is the door: it verifies tokens against route policies. It
+// is safe for concurrent use.
+type Authenticator struct {
+	cfg       Config
+	keys      *KeyCache
+	verifier  *token.Verifier
+	replay    replay.Store
+	ownReplay *replay.Memory
+	window    time.Duration // how long a single-use token can be accepted after iat
+}
+
+// New returns an Authenticator and starts its key cache's poller; call
+// [Authenticator.Close] to stop it.
+func New(cfg Config) (*Authenticator, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	v, err := token.NewVerifier(cfg.Verifier)
+	if err != nil {
+		return nil, fmt.Errorf("auth: verifier: %w", err)
+	}
+	a := &Authenticator{cfg: cfg, verifier: v, replay: cfg.Replay}
+	if a.replay == nil {
+		m, err := replay.NewMemory(replay.MemoryConfig{NowFunc: cfg.NowFunc})
+		if err != nil {
+			return nil, fmt.Errorf("auth: %w", err)
+		}
+		a.replay, a.ownReplay = m, m
+	}
+	window, leeway := cfg.Verifier.Window, cfg.Verifier.Leeway
+	if window == 0 {
+		window = token.DefaultWindow
+	}
+	if leeway == 0 {
+		leeway = token.DefaultLeeway
+	}
+	a.window = window + max(leeway, 0) + time.Second
+	if a.keys, err = NewKeyCache(cfg.KeyCache); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Keys returns the key cache, to invalidate a key at once (after a
+// revocation on this node, say).
+func (a *Authenticator) Keys() *KeyCache { return a.keys }
+
+// Replay returns the replay store in use.
+func (a *Authenticator) Replay() replay.Store { return a.replay }
+
+// Close stops the key cache's poller and the default replay store.
+func (a *Authenticator) Close() error {
+	err := a.keys.Close()
+	if a.ownReplay != nil {
+		err = errors.Join(err, a.ownReplay.Close())
+	}
+	return err
+}
+
+// RevokeToken revokes the token with jti of credential key until until
+// (its exp): it gets 401 TOKEN_REVOKED on every node sharing the replay
+// store.
+func (a *Authenticator) RevokeToken(ctx context.Context, key, jti string, until time.Time) error {
+	if jti == "" {
+		return errors.New("auth: revoke: empty jti")
+	}
+	if err := a.replay.Revoke(ctx, jtiKey(key, jti), until); err != nil {
+		return fmt.Errorf("auth: revoke: %w", err)
+	}
+	return nil
+}
+
+func jtiKey(key, jti string) string { return "jti:" + key + ":" + jti }
+
+var claimsPool = sync.Pool{New: func() any { return new(token.Claims) }}
+
+// Require returns middleware that lets through only requests with a token
+// that rt accepts, with the [Identity] in the request context. Every refusal
+// is answered with the envelope by [envelope.Error]. It panics if rt is not
+// valid: routes are fixed at start-up.
+func (a *Authenticator) Require(rt Route) func(http.Handler) http.Handler {
+	if err := rt.Validate(); err != nil {
+		panic(err)
+	}
+	rm := a.cfg.Metrics.route(rt.APIID)
+	limit := a.cfg.RateLimit
+	if rt.RateLimit != nil {
+		limit = *rt.RateLimit
+	}
+	if rt.MaxBody == 0 {
+		rt.MaxBody = a.cfg.MaxBody
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			sw := newStatusWriter(w)
+			defer sw.release()
+			id := &Identity{meta: envelope.Meta{ID: rt.APIID, Logger: a.cfg.Logger}}
+			ctx := envelope.NewContext(r.Context(), &id.meta)
+			r = r.WithContext(ctx)
+			verified, err := a.authenticate(sw, r, &rt, limit, id)
+			if err != nil {
+				a.cfg.Metrics.failure(err)
+				envelope.Error(sw, r, err)
+			} else {
+				next.ServeHTTP(sw, r.WithContext(NewContext(ctx, id)))
+			}
+			status := sw.Status()
+			rm.observe(status, time.Since(start))
+			if verified && a.cfg.Usage != nil {
+				a.cfg.Usage.Record(id.CredentialID, rt.APIID, status, a.cfg.NowFunc())
+			}
+		})
+	}
+}
+
+// authenticate runs the door's checks in order and fills id. verified
+// reports whether the signature was proven (so usage may be counted).
+func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt *Route, limit ratelimit.Limit, id *Identity) (verified bool, err error) {
+	raw, bare, err := headerToken(r)
+	if err != nil {
+		return false, err
+	}
+	if rt.bodyTokens() && hasBody(r) {
+		body, err := readBody(w, r, rt.MaxBody, a.cfg.BodyReadTimeout)
+		if err != nil {
+			return false, err
+		}
+		data, err := bodyToken(body)
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case data == "":
+		case raw == "":
+			raw, bare = data, false
+		case raw != data:
+			return false, errTwoTokens
+		}
+	}
+	if raw == "" {
+		return false, token.ErrMissing
+	}
+
+	c := claimsPool.Get().(*token.Claims)
+	defer claimsPool.Put(c)
+	if err := token.ParseString(c, raw); err != nil {
+		return false, err
+	}
+	if bare && c.Profile() != token.APIKey {
+		return false, errBareScheme
+	}
+	k, secrets, err := a.keys.Lookup(r.Context(), c.KeyBytes())
+	switch {
+	case errors.Is(err, ErrKeyNotFound):
+		return false, token.ErrUnknownKey
+	case err != nil:
+		return false, envelope.Wrap(errStore.Code, errStore.Message, err)
+	case !k.Active:
+		return false, errRevokedKey
+	}
+	b := token.Binding{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, APIID: rt.APIID}
+	if err := a.verifier.Verify(c, secrets, rt.Profiles, &b); err != nil {
+		if token.CodeOf(err) == token.CodeProfile {
+			// The signature was proven before the profile was judged.
+			id.fill(k, c)
+			return true, err
+		}
+		return false, err
+	}
+	id.fill(k, c)
+	if err := rt.authorize(k, id); err != nil {
+		return true, err
+	}
+	if id.JTI != "" {
+		revoked, err := a.replay.Revoked(r.Context(), jtiKey(k.Key, id.JTI))
+		if err != nil {
+			return true, envelope.Wrap(errReplayDB.Code, errReplayDB.Message, err)
+		}
+		if revoked {
+			return true, errRevokedJTI
+		}
+	}
+	if limit.Enabled() && a.cfg.Limiter != nil {
+		d, err := a.cfg.Limiter.Allow(r.Context(), k.Key, limit)
+		switch {
+		case err != nil && a.cfg.RateLimitFailClosed:
+			return true, envelope.Wrap(errRateStore.Code, errRateStore.Message, err)
+		case err != nil:
+			a.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "rate limiter failed; request let through", slog.Any("err", err))
+		case !d.Allowed:
+			return true, &envelope.CodedError{Code: envelope.CodeRateLimited, Message: "rate limit exceeded", RetryAfter: d.RetryAfter}
+		}
+	}
+	if rt.SingleUse && (id.Profile == token.Request || id.Profile == token.QSH) {
+		ttl := id.IssuedAt.Add(a.window).Sub(a.cfg.NowFunc())
+		first, err := a.replay.Seen(r.Context(), replayKey(k.Key, id.JTI, raw), ttl)
+		if err != nil {
+			return true, envelope.Wrap(errReplayDB.Code, errReplayDB.Message, err)
+		}
+		if !first {
+			return true, token.ErrReplayed
+		}
+	}
+	return true, nil
+}
+
+// replayKey names a single-use token: by its jti when it has one (scoped to
+// the credential), else by a hash of its signature, which HMAC makes
+// unique to the token.
+func replayKey(key, jti, raw string) string {
+	if jti != "" {
+		return "use:" + key + ":" + jti
+	}
+	sig := raw[strings.LastIndexByte(raw, '.')+1:]
+	sum := sha256.Sum256([]byte(sig))
+	return "sig:" + base64.RawURLEncoding.EncodeToString(sum[:18])
+}

@@ -1,0 +1,67 @@
+package admin
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/factory"
+	"github.com/keyward/keyward/internal/cmdutil"
+)
+
+type accountListOptions struct {
+	apiOptions
+	Page     pageFlags
+	Role     string
+	Exporter cmdutil.JSONExporter
+}
+
+func newCmdAccountList(f *factory.Factory, conn *connFlags, runF func(*accountListOptions) error) *cobra.Command {
+	opts := &accountListOptions{apiOptions: newAPIOptions(f, conn)}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List accounts (admin)",
+		Aliases: []string{"ls"},
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.bind(cmd)
+			if err := opts.Page.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return accountListRun(opts)
+		},
+	}
+	opts.Page.bind(cmd)
+	cmdutil.StringEnumFlag(cmd, &opts.Role, "role", "", "", []string{client.RoleAdmin, client.RoleDeveloper}, "only accounts of this role")
+	cmdutil.AddJSONFlags(cmd, &opts.Exporter, accountFields)
+	return cmd
+}
+
+func accountListRun(opts *accountListOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	lo := &client.ListAccountsOptions{PageOptions: opts.Page.options(), Role: opts.Role}
+	items, next, err := fetch(&opts.Page, func() ([]*client.Account, string, error) {
+		p, err := c.ListAccounts(opts.context(), lo)
+		if err != nil {
+			return nil, "", err
+		}
+		return p.Accounts, p.NextCursor, nil
+	}, c.AllAccounts(opts.context(), lo))
+	if err != nil {
+		return err
+	}
+	defer moreHint(opts.IO, "keyward admin account list", next)
+	if opts.Exporter.Enabled() {
+		return opts.Exporter.Write(opts.IO.Out, nonNil(items))
+	}
+	t := newTable("ID", "EMAIL", "NAME", "ROLE", "CREATED")
+	for _, a := range items {
+		t.add(id(a.ID), a.Email, a.Name, a.Role, timeText(opts.IO, a.CreatedAt))
+	}
+	return t.render(opts.IO)
+}

@@ -1,0 +1,216 @@
+// Package call implements "keyward call": one signed request to any keyward
+// API, printing the JSON response.
+package call
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/factory"
+	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/iostreams"
+	"github.com/keyward/keyward/token"
+)
+
+// profiles are the token profiles "keyward call" can sign.
+var profiles = []string{token.Request.String(), token.QSH.String(), token.Management.String()}
+
+// Options are the flags and arguments of "keyward call".
+type Options struct {
+	IO *iostreams.IOStreams
+	// Client returns the API client; tests replace it.
+	Client func() (*client.Client, error)
+
+	Server      string
+	Credentials string
+	Method      string
+	Path        string
+	Args        []string
+	ArgJSON     string
+	Profile     string
+	APIID       string
+	DID         string
+	MsgID       string
+
+	// arg is the parsed --arg or --arg-json.
+	arg map[string]any
+	ctx context.Context
+}
+
+// NewCmdCall builds the "call" command.
+func NewCmdCall(f *factory.Factory) *cobra.Command { return newCmdCall(f, nil) }
+
+func newCmdCall(f *factory.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams}
+	opts.Client = func() (*client.Client, error) { return f.APIClient(opts.Server, opts.Credentials) }
+	cmd := &cobra.Command{
+		Use:   "call METHOD PATH [--arg k=v]... [--profile request|qsh|management]",
+		Short: "Call a keyward API with a properly signed token and print the response",
+		Long: `Call a keyward API with a token signed the way the chosen profile wants, and
+print the JSON response.
+
+  request     a request-bound token (iss, iat, mtd, url, arg) sent as the body
+              {"data": TOKEN}; the arguments travel inside the token
+  qsh         a qsh token in the Authorization header, bound to the method,
+              path and query; the arguments travel in the query string
+  management  the management token in the Authorization header; arguments go
+              to the query string for GET and DELETE, to a JSON body otherwise
+
+The default profile is management for /v1/ paths and request for the rest.
+The key and secret come from --credentials FILE or KEYWARD_KEY/KEYWARD_SECRET.
+
+Exit status: 0 when the envelope says successful, 1 when it says failed (the
+error code and message go to stderr), 4 when the server refused the token
+(401/403).`,
+		Example: `  keyward call POST /v3/sl/encoding --arg src=https://example.com/a.mp3 --arg artist=Ann
+  keyward call POST /v3/sl/query --profile qsh --arg query=Q123
+  keyward call GET /v1/credentials --arg status=active
+  keyward call POST /v1/groups --arg name=rooms --arg 'api_ids:=["rooms.connect"]'`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ctx = cmd.Context()
+			opts.Method, opts.Path = strings.ToUpper(args[0]), args[1]
+			if !strings.HasPrefix(opts.Path, "/") {
+				return cmdutil.FlagErrorf("PATH must start with /, e.g. /v3/sl/encoding")
+			}
+			if opts.Profile == "" {
+				opts.Profile = token.Request.String()
+				if strings.HasPrefix(opts.Path, "/v1/") {
+					opts.Profile = token.Management.String()
+				}
+			}
+			if len(opts.Args) > 0 && opts.ArgJSON != "" {
+				return cmdutil.FlagErrorf("specify only one of --arg and --arg-json")
+			}
+			var err error
+			if opts.arg, err = parseArgs(opts.Args, opts.ArgJSON); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return callRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&opts.Args, "arg", "a", nil, "an argument `k=v` (repeatable; k:=JSON for a non-string value)")
+	fl.StringVar(&opts.ArgJSON, "arg-json", "", "the arguments as one JSON object")
+	cmdutil.StringEnumFlag(cmd, &opts.Profile, "profile", "p", "", profiles, "the token profile (default management for /v1/, request otherwise)")
+	fl.StringVar(&opts.APIID, "api-id", "", "the API id a qsh token names (default known for /v3/sl/ routes)")
+	fl.StringVar(&opts.DID, "did", "", "qsh params.did")
+	fl.StringVar(&opts.MsgID, "msgid", "", "qsh params.msgid, echoed in the response")
+	fl.StringVar(&opts.Server, "server", "", "the keyward server `URL` (default $KEYWARD_SERVER or "+factory.DefaultServer+")")
+	fl.StringVar(&opts.Credentials, "credentials", "", "JSON `FILE` with the key and secret (default $KEYWARD_KEY/$KEYWARD_SECRET)")
+	return cmd
+}
+
+// parseArgs builds the arguments from k=v and k:=JSON pairs, or one JSON
+// object.
+func parseArgs(pairs []string, raw string) (map[string]any, error) {
+	if raw != "" {
+		var m map[string]any
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil || m == nil {
+			return nil, cmdutil.FlagErrorf("--arg-json must be a JSON object")
+		}
+		return m, nil
+	}
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]any, len(pairs))
+	for _, p := range pairs {
+		if k, v, ok := strings.Cut(p, ":="); ok && k != "" && !strings.Contains(k, "=") {
+			var val any
+			dec := json.NewDecoder(strings.NewReader(v))
+			dec.UseNumber()
+			if err := dec.Decode(&val); err != nil {
+				return nil, cmdutil.FlagErrorf("--arg %s: the value after := must be JSON", k)
+			}
+			m[k] = val
+			continue
+		}
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return nil, cmdutil.FlagErrorf("--arg %q: want k=v or k:=JSON", p)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+func callRun(opts *Options) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	p, err := token.ParseProfile(opts.Profile)
+	if err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
+	var co []client.CallOption
+	if opts.APIID != "" {
+		co = append(co, client.WithAPIID(opts.APIID))
+	}
+	if opts.DID != "" || opts.MsgID != "" {
+		co = append(co, client.WithParams(opts.DID, opts.MsgID))
+	}
+	ctx := opts.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	resp, err := c.Call(ctx, opts.Method, opts.Path, opts.arg, p, co...)
+	if resp != nil {
+		if werr := printBody(opts.IO, resp.Body); werr != nil {
+			return werr
+		}
+	}
+	if e, ok := errors.AsType[*client.Error](err); ok {
+		return &failure{err: e}
+	}
+	return err
+}
+
+// printBody prints a response body, indented when it is JSON.
+func printBody(io *iostreams.IOStreams, body []byte) error {
+	var buf bytes.Buffer
+	if json.Indent(&buf, body, "", "  ") != nil {
+		buf.Reset()
+		buf.Write(body)
+	}
+	if buf.Len() > 0 && buf.Bytes()[buf.Len()-1] != '\n' {
+		buf.WriteByte('\n')
+	}
+	_, err := io.Out.Write(buf.Bytes())
+	return err
+}
+
+// failure is a failed call as the command line reports it: "CODE: message";
+// 401 and 403 also match cmdutil.ErrAuth (exit 4).
+type failure struct {
+	err *client.Error
+}
+
+func (e *failure) Error() string {
+	code := e.err.Code
+	if code == "" {
+		code = "HTTP " + strconv.Itoa(e.err.HTTPStatus)
+	}
+	return fmt.Sprintf("%s: %s", code, e.err.Message)
+}
+
+func (e *failure) Unwrap() []error {
+	if e.err.HTTPStatus == 401 || e.err.HTTPStatus == 403 {
+		return []error{e.err, cmdutil.ErrAuth}
+	}
+	return []error{e.err}
+}

@@ -1,0 +1,146 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Config is everything "keyward serve" can be told. Every field is a flag,
+// a KEYWARD_* environment variable and a key of the TOML config file; see
+// [Config.Validate] for the rules and the defaults below.
+type Config struct {
+	// Listen is the TCP address to serve on. Default 127.0.0.1:8080.
+	Listen string `koanf:"listen"`
+	// Data is the data directory: the SQLite database, the master key,
+	// admin.json and stored files. Default ./keyward-data.
+	Data string `koanf:"data"`
+	// Database is a PostgreSQL URL (postgres://…); empty means SQLite in
+	// Data.
+	Database string `koanf:"database"`
+	// Redis is a Redis URL (redis://host:port/db); set it when several
+	// nodes share the work, so that replay protection, revocation and rate
+	// limits hold across them. Empty means in-process.
+	Redis string `koanf:"redis"`
+	// FetchAllow lists CIDR ranges the download guard may reach although
+	// they are private or loopback.
+	FetchAllow []string `koanf:"fetch_allow"`
+	// PublicURL is the URL people reach this server at, for links in
+	// emails and the portal. Default http://LISTEN.
+	PublicURL string `koanf:"public_url"`
+	// MasterKeyFile holds the master key that seals credential secrets.
+	// KEYWARD_MASTER_KEY may give the key itself. Default DATA/master.key,
+	// created on first start.
+	MasterKeyFile string `koanf:"master_key_file"`
+	// MasterKey is the master key itself (hex or base64); prefer the
+	// environment variable KEYWARD_MASTER_KEY to a config file.
+	MasterKey string `koanf:"master_key"`
+	// AdminEmail is the e-mail of the admin account made on first start.
+	// Default admin@localhost.
+	AdminEmail string `koanf:"admin_email"`
+
+	// Leeway is the clock skew forgiven on token dates. Default 60s.
+	Leeway time.Duration `koanf:"leeway"`
+	// Window bounds the age of request-bound tokens. Default 300s.
+	Window time.Duration `koanf:"window"`
+	// MaxLifetime bounds management and app token lifetimes. Default 24h.
+	MaxLifetime time.Duration `koanf:"max_lifetime"`
+	// APIKeyRequireExp refuses apikey tokens without exp. Default true.
+	APIKeyRequireExp bool `koanf:"apikey_require_exp"`
+	// KeyRefresh is how often a node polls the store for revoked and
+	// rotated keys. Default 1s.
+	KeyRefresh time.Duration `koanf:"key_refresh"`
+	// RateLimit is each credential's sustained request rate per second; 0
+	// disables rate limiting. Default 0.
+	RateLimit float64 `koanf:"rate_limit"`
+	// RateBurst is the bucket size of the rate limit. Default 2×RateLimit.
+	RateBurst int `koanf:"rate_burst"`
+
+	// SMTP sends notification e-mail when Addr is set.
+	SMTP SMTPConfig `koanf:"smtp"`
+
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `koanf:"log_level"`
+	// LogFormat is text or json. Default text.
+	LogFormat string `koanf:"log_format"`
+	// ShutdownTimeout bounds the graceful shutdown. Default 15s.
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+}
+
+// SMTPConfig is the outgoing mail server.
+type SMTPConfig struct {
+	// Addr is host:port of the SMTP server; empty disables e-mail.
+	Addr string `koanf:"addr"`
+	// From is the sender address. Default keyward@HOST.
+	From string `koanf:"from"`
+	// Username and Password authenticate (PLAIN) when set.
+	Username string `koanf:"username"`
+	Password string `koanf:"password"`
+	// TLS is "starttls" (default when authenticating), "tls" or "none".
+	TLS string `koanf:"tls"`
+}
+
+// Defaults returns the configuration with every default filled in.
+func Defaults() Config {
+	return Config{
+		Listen:           "127.0.0.1:8080",
+		Data:             "./keyward-data",
+		Leeway:           60 * time.Second,
+		Window:           300 * time.Second,
+		MaxLifetime:      24 * time.Hour,
+		APIKeyRequireExp: true,
+		KeyRefresh:       time.Second,
+		LogLevel:         "info",
+		LogFormat:        "text",
+		ShutdownTimeout:  15 * time.Second,
+	}
+}
+
+// Validate checks the configuration and fills in derived defaults.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen %q: want host:port", c.Listen))
+	}
+	if c.Data == "" {
+		errs = append(errs, errors.New("data: a directory is required"))
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		errs = append(errs, fmt.Errorf("database: want a postgres:// URL (leave it empty for SQLite in the data directory)"))
+	}
+	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
+		errs = append(errs, fmt.Errorf("redis: want a redis:// URL"))
+	}
+	for _, p := range c.FetchAllow {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			errs = append(errs, fmt.Errorf("fetch-allow %q: want a CIDR such as 127.0.0.0/8", p))
+		}
+	}
+	if c.Leeway < 0 || c.Window <= 0 || c.MaxLifetime <= 0 || c.KeyRefresh <= 0 {
+		errs = append(errs, errors.New("leeway must not be negative; window, max-lifetime and key-refresh must be positive"))
+	}
+	if c.RateLimit < 0 || c.RateBurst < 0 {
+		errs = append(errs, errors.New("rate-limit and rate-burst must not be negative"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Listen
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.RateLimit > 0 && c.RateBurst == 0 {
+		c.RateBurst = int(2*c.RateLimit) + 1
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,199 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/manage"
+	"github.com/keyward/keyward/internal/ratelimit"
+	"github.com/keyward/keyward/internal/replay"
+	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/token"
+)
+
+// keySource adapts the credential store to the door's view of keys.
+type keySource struct{ st *store.Store }
+
+var _ auth.KeySource = keySource{}
+
+func (k keySource) LookupKey(ctx context.Context, key string) (*auth.Key, error) {
+	ki, err := k.st.LookupKey(ctx, key)
+	if err != nil {
+		if credential.ErrorCode(err) == credential.ENOTFOUND || credential.ErrorCode(err) == credential.EINVALID {
+			return nil, fmt.Errorf("%w: %v", auth.ErrKeyNotFound, err)
+		}
+		return nil, err
+	}
+	out := &auth.Key{
+		Key: ki.Key, CredentialID: ki.CredentialID, AccountID: ki.OwnerID, OwnerRole: string(ki.OwnerRole),
+		Active: ki.Status == credential.CredentialActive, Groups: ki.Groups,
+	}
+	for _, s := range ki.Secrets {
+		out.Secrets = append(out.Secrets, auth.Secret{KID: s.KID, Secret: s.Secret, NotAfter: s.NotAfter})
+	}
+	return out, nil
+}
+
+func (k keySource) ChangesSince(ctx context.Context, seq int64) ([]string, int64, error) {
+	return k.st.ChangesSince(ctx, seq)
+}
+
+func (k keySource) LatestChange(ctx context.Context) (int64, error) { return k.st.LatestChange(ctx) }
+
+// routes builds the door and every route behind it.
+func (s *Server) routes(ctx context.Context) (http.Handler, error) {
+	cfg := s.cfg
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := auth.NewMetrics(reg)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+
+	var (
+		rp      replay.Store
+		limiter ratelimit.Limiter
+	)
+	if cfg.Redis != "" {
+		opt, err := goredis.ParseURL(cfg.Redis)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		rc := goredis.NewClient(opt)
+		s.closers = append(s.closers, rc.Close)
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := rc.Ping(pctx).Err(); err != nil {
+			return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+		}
+		if rp, err = replay.NewRedis(replay.RedisConfig{Client: rc}); err != nil {
+			return nil, err
+		}
+		if limiter, err = ratelimit.NewRedis(ratelimit.RedisConfig{Client: rc}); err != nil {
+			return nil, err
+		}
+	} else {
+		mem, err := replay.NewMemory(replay.MemoryConfig{})
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, mem.Close)
+		rp = mem
+		limiter = ratelimit.NewMemory(ratelimit.MemoryConfig{})
+	}
+
+	usage, err := auth.NewUsage(auth.UsageConfig{
+		Logger: s.log,
+		FlushFunc: func(ctx context.Context, rows []auth.UsageRow) error {
+			out := make([]credential.UsageRow, len(rows))
+			for i, r := range rows {
+				out[i] = credential.UsageRow{CredentialID: r.CredentialID, Route: r.Route, Status: r.Status, Minute: r.Minute, Count: r.Count}
+			}
+			return s.store.RecordUsage(ctx, out)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("usage: %w", err)
+	}
+	s.closers = append(s.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return usage.Close(ctx)
+	})
+
+	var rate ratelimit.Limit
+	if cfg.RateLimit > 0 {
+		rate = ratelimit.Limit{Rate: cfg.RateLimit, Burst: cfg.RateBurst}
+	}
+	door, err := auth.New(auth.Config{
+		Keys:      keySource{s.store},
+		KeyCache:  auth.KeyCacheConfig{PollInterval: cfg.KeyRefresh},
+		Replay:    rp,
+		Limiter:   limiter,
+		RateLimit: rate,
+		Verifier: token.Config{
+			Leeway: cfg.Leeway, Window: cfg.Window, MaxLifetime: cfg.MaxLifetime,
+			AllowAPIKeyWithoutExp: !cfg.APIKeyRequireExp,
+		},
+		Usage:   usage,
+		Metrics: metrics,
+		Logger:  s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	s.closers = append(s.closers, door.Close)
+
+	mux := http.NewServeMux()
+
+	// The management API: management tokens only; the services decide what
+	// each account may do.
+	mh, err := manage.New(manage.Config{Services: s.store, Logger: s.log, CallerFunc: func(r *http.Request) (manage.Caller, bool) {
+		id, ok := auth.FromContext(r.Context())
+		if !ok {
+			return manage.Caller{}, false
+		}
+		return manage.Caller{CredentialID: id.CredentialID, Key: id.Key, Groups: id.Groups}, true
+	}})
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range mh.Routes() {
+		policy := auth.Route{APIID: rt.APIID, Profiles: token.ProfileSet(token.Management)}
+		mux.Handle(rt.Pattern, door.Require(policy)(withActor(rt.Handler)))
+	}
+
+	// Operations.
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		envelope.Write(w, r, http.StatusOK, "keyward.health", map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.store.Ping(ctx); err != nil {
+			envelope.Error(w, r, envelope.Wrap(envelope.CodeUnavailable, "the store does not answer", err))
+			return
+		}
+		envelope.Write(w, r, http.StatusOK, "keyward.ready", map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		envelope.Error(w, r, envelope.Errorf(envelope.CodeNotFound, "no such API: %s %s", r.Method, r.URL.Path))
+	})
+	return mux, nil
+}
+
+// withActor puts the credential's owner into the context as the actor
+// the credential services authorise and audit.
+func withActor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := auth.FromContext(r.Context())
+		if !ok {
+			envelope.Error(w, r, errors.New("server: route without identity"))
+			return
+		}
+		ctx := credential.NewContextWithActor(r.Context(), &credential.Actor{AccountID: id.AccountID, RemoteAddr: remoteIP(r)})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func remoteIP(r *http.Request) string {
+	host := r.RemoteAddr
+	for i := len(host) - 1; i >= 0; i-- {
+		if host[i] == ':' {
+			return host[:i]
+		}
+	}
+	return host
+}

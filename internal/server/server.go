@@ -1,0 +1,243 @@
+// Package server wires keyward together: it opens the store (SQLite in the
+// data directory, or PostgreSQL), seals secrets with the master key, makes
+// the first admin on an empty store, puts the door (token verification) in
+// front of every API, and serves HTTP until told to stop.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/notify"
+	"github.com/keyward/keyward/internal/seal"
+	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/store/pgstore"
+	"github.com/keyward/keyward/internal/store/sqlitestore"
+)
+
+// AdminFile is the name, inside the data directory, of the file that holds
+// the first admin's credential and password (mode 0600).
+const AdminFile = "admin.json"
+
+// AdminCredentials is the content of [AdminFile].
+type AdminCredentials struct {
+	Key      string `json:"key"`
+	Secret   string `json:"secret"`
+	KID      string `json:"kid,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Password string `json:"password,omitempty"`
+	Server   string `json:"server,omitempty"`
+}
+
+// Server is one keyward node.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	store *store.Store
+	ln    net.Listener
+	http  *http.Server
+
+	// closers run in reverse order on Close.
+	closers []func() error
+
+	// Bootstrapped is set when this start created the first admin.
+	Bootstrapped bool
+	// AdminPath is where the admin credentials were written, if they were.
+	AdminPath string
+}
+
+// New opens everything cfg names and binds the listener; [Server.Run]
+// serves. On error, whatever was opened is closed.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	sealer, created, err := seal.FromConfig(&seal.Config{
+		Key: cfg.MasterKey, KeyFile: cfg.MasterKeyFile, DefaultFile: filepath.Join(cfg.Data, "master.key"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	if created {
+		log.Info("created a new master key; back it up: without it no credential secret can be read", "path", filepath.Join(cfg.Data, "master.key"))
+	}
+
+	var drv store.Driver
+	if cfg.Database != "" {
+		db, err := pgstore.Open(ctx, &pgstore.Config{URL: cfg.Database})
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		drv = db
+	} else {
+		db, err := sqlitestore.Open(ctx, &sqlitestore.Config{Path: filepath.Join(cfg.Data, "keyward.db")})
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		drv = db
+	}
+	var notifier credential.Notifier
+	if cfg.SMTP.Addr != "" {
+		m, err := notify.New(notify.Config{
+			Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
+			TLS: cfg.SMTP.TLS, PublicURL: cfg.PublicURL, Logger: log,
+		})
+		if err != nil {
+			drv.Close()
+			return nil, err
+		}
+		notifier = m
+	}
+	st, err := store.New(ctx, drv, &store.Config{Sealer: sealer, Notifier: notifier, Logger: log})
+	if err != nil {
+		drv.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s.store = st
+	s.closers = append(s.closers, st.Close)
+
+	if err := s.bootstrap(ctx); err != nil {
+		return nil, err
+	}
+	handler, err := s.routes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// bootstrap makes the first admin and its credential on an empty store and
+// writes them to AdminFile.
+func (s *Server) bootstrap(ctx context.Context) error {
+	ctx = credential.NewContextWithActor(ctx, credential.SystemActor())
+	res, err := s.store.EnsureAdmin(ctx, &store.EnsureAdminParams{Email: s.cfg.AdminEmail})
+	if err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	if !res.Created {
+		return nil
+	}
+	s.Bootstrapped = true
+	s.AdminPath = filepath.Join(s.cfg.Data, AdminFile)
+	creds := AdminCredentials{
+		Key: res.Secret.Key, Secret: res.Secret.Value, KID: res.Secret.KID,
+		Email: res.Account.Email, Password: res.Password, Server: s.cfg.PublicURL,
+	}
+	if err := writeFileAtomic(s.AdminPath, creds, 0o600); err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	s.log.Info("created the first admin account and credential", "email", res.Account.Email, "credentials", s.AdminPath)
+	return nil
+}
+
+// writeFileAtomic writes v as JSON to path through a synced temporary file.
+func writeFileAtomic(path string, v any, mode os.FileMode) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URL returns http://ADDR of the listener.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Store returns the credential store.
+func (s *Server) Store() *store.Store { return s.store }
+
+// Run serves until ctx is done, then shuts down gracefully within the
+// configured timeout.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := s.http.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close releases everything New opened.
+func (s *Server) Close() error {
+	var errs []error
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
