@@ -2,6 +2,8 @@ package token
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -336,14 +338,14 @@ func sign(kid string, payload, secret []byte) (string, error) {
 	if len(out)+1+sigB64Size > MaxTokenSize {
 		return "", fmt.Errorf("token: the token would be %d bytes, over the %d-byte limit", len(out)+1+sigB64Size, MaxTokenSize)
 	}
-	s, err := NewSecret(kid, secret)
-	if err != nil {
-		return "", err
+	if len(secret) == 0 {
+		return "", ErrEmptySecret
 	}
+	h := hmac.New(sha256.New, secret)
+	h.Write(out)
 	var sum [sigSize]byte
-	mac := s.sum(sum[:0], out)
 	out = append(out, '.')
-	out = enc.AppendEncode(out, mac)
+	out = enc.AppendEncode(out, h.Sum(sum[:0]))
 	return string(out), nil
 }
 

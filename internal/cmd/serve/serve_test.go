@@ -1,0 +1,107 @@
+package serve
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/shlex"
+
+	"github.com/keyward/keyward/internal/cmd/factory"
+	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/iostreams"
+	"github.com/keyward/keyward/internal/server"
+)
+
+func TestNewCmdServe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "keyward.toml")
+	os.WriteFile(file, []byte(`
+listen = "127.0.0.1:9001"
+data = "/srv/from-file"
+redis = "redis://127.0.0.1:6379/0"
+leeway = "30s"
+fetch_allow = ["10.0.0.0/8"]
+[smtp]
+addr = "127.0.0.1:2525"
+from = "file@example.test"
+`), 0o600)
+
+	tests := []struct {
+		name    string
+		cli     string
+		env     map[string]string
+		check   func(t *testing.T, c server.Config)
+		wantErr string
+	}{
+		{"defaults", "", nil, func(t *testing.T, c server.Config) {
+			d := server.Defaults()
+			if c.Listen != d.Listen || c.Data != d.Data || c.Database != "" || c.Leeway != time.Minute || !c.APIKeyRequireExp || c.PublicURL != "http://127.0.0.1:8080" {
+				t.Errorf("defaults: %+v", c)
+			}
+		}, ""},
+		{"file", "--config " + file, nil, func(t *testing.T, c server.Config) {
+			if c.Listen != "127.0.0.1:9001" || c.Data != "/srv/from-file" || c.Leeway != 30*time.Second ||
+				c.SMTP.Addr != "127.0.0.1:2525" || c.SMTP.From != "file@example.test" || len(c.FetchAllow) != 1 {
+				t.Errorf("from file: %+v", c)
+			}
+		}, ""},
+		{"env beats file", "--config " + file, map[string]string{"KEYWARD_DATA": "/srv/from-env", "KEYWARD_SMTP_FROM": "env@example.test", "KEYWARD_FETCH_ALLOW": "127.0.0.0/8,::1/128"}, func(t *testing.T, c server.Config) {
+			if c.Data != "/srv/from-env" || c.Listen != "127.0.0.1:9001" || c.SMTP.From != "env@example.test" || strings.Join(c.FetchAllow, " ") != "127.0.0.0/8 ::1/128" {
+				t.Errorf("env over file: %+v", c)
+			}
+		}, ""},
+		{"flag beats env", "--config " + file + " --data /srv/from-flag --fetch-allow 192.168.0.0/16 --smtp-from flag@example.test --apikey-require-exp=false", map[string]string{"KEYWARD_DATA": "/srv/from-env"}, func(t *testing.T, c server.Config) {
+			if c.Data != "/srv/from-flag" || c.SMTP.From != "flag@example.test" || strings.Join(c.FetchAllow, " ") != "192.168.0.0/16" || c.APIKeyRequireExp {
+				t.Errorf("flags over env: %+v", c)
+			}
+		}, ""},
+		{"config from env", "", map[string]string{"KEYWARD_CONFIG": file}, func(t *testing.T, c server.Config) {
+			if c.Listen != "127.0.0.1:9001" {
+				t.Errorf("KEYWARD_CONFIG: %+v", c)
+			}
+		}, ""},
+		{"master key from env", "", map[string]string{"KEYWARD_MASTER_KEY": "abc"}, func(t *testing.T, c server.Config) {
+			if c.MasterKey != "abc" {
+				t.Errorf("KEYWARD_MASTER_KEY: %q", c.MasterKey)
+			}
+		}, ""},
+		{"bad listen", "--listen nonsense", nil, nil, "listen"},
+		{"bad database", "--database mysql://x", nil, nil, "postgres://"},
+		{"bad cidr", "--fetch-allow 10.0.0.0/99", nil, nil, "CIDR"},
+		{"bad log level", "--log-level loud", nil, nil, "log-level"},
+		{"missing file", "--config /nonexistent.toml", nil, nil, "config file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios, _, _, _ := iostreams.Test()
+			f := &factory.Factory{IOStreams: ios, Getenv: func(k string) string { return tt.env[k] }, NowFunc: time.Now}
+			var got *Options
+			cmd := NewCmdServe(f, func(o *Options) error { got = o; return nil })
+			argv, _ := shlex.Split(tt.cli)
+			cmd.SetArgs(argv)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			_, err := cmd.ExecuteC()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("serve %s: error %v, want %q", tt.cli, err, tt.wantErr)
+				}
+				if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok {
+					t.Errorf("serve %s: %T is not a flag error", tt.cli, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("serve %s: %v", tt.cli, err)
+			}
+			tt.check(t, got.Config)
+		})
+	}
+}
