@@ -83,44 +83,46 @@ type Route struct {
 	Pattern string
 	APIID   string
 	Handler http.HandlerFunc
+	// Summary says what the route does, for the OpenAPI document.
+	Summary string
 }
 
 // Routes lists every route of the API; the server wraps each handler in
 // the authentication middleware and registers it.
 func (h *Handler) Routes() []Route {
 	return []Route{
-		{"GET /v1/me", "keyward.me.read", h.handleMe},
+		{"GET /v1/me", "keyward.me.read", h.handleMe, "The calling account and credential"},
 
-		{"GET /v1/accounts", "keyward.account.list", h.handleAccountList},
-		{"POST /v1/accounts", "keyward.account.create", h.handleAccountCreate},
-		{"GET /v1/accounts/{id}", "keyward.account.read", h.handleAccountRead},
+		{"GET /v1/accounts", "keyward.account.list", h.handleAccountList, "List accounts (admins)"},
+		{"POST /v1/accounts", "keyward.account.create", h.handleAccountCreate, "Create an account (admins)"},
+		{"GET /v1/accounts/{id}", "keyward.account.read", h.handleAccountRead, "Read an account"},
 
-		{"GET /v1/groups", "keyward.group.list", h.handleGroupList},
-		{"POST /v1/groups", "keyward.group.create", h.handleGroupCreate},
-		{"GET /v1/groups/{name}", "keyward.group.read", h.handleGroupRead},
-		{"PATCH /v1/groups/{name}", "keyward.group.update", h.handleGroupUpdate},
-		{"DELETE /v1/groups/{name}", "keyward.group.delete", h.handleGroupDelete},
+		{"GET /v1/groups", "keyward.group.list", h.handleGroupList, "List API groups"},
+		{"POST /v1/groups", "keyward.group.create", h.handleGroupCreate, "Create an API group (admins)"},
+		{"GET /v1/groups/{name}", "keyward.group.read", h.handleGroupRead, "Read an API group"},
+		{"PATCH /v1/groups/{name}", "keyward.group.update", h.handleGroupUpdate, "Update an API group (admins)"},
+		{"DELETE /v1/groups/{name}", "keyward.group.delete", h.handleGroupDelete, "Delete an API group (admins)"},
 
-		{"GET /v1/requests", "keyward.request.list", h.handleRequestList},
-		{"POST /v1/requests", "keyward.request.create", h.handleRequestCreate},
-		{"GET /v1/requests/{id}", "keyward.request.read", h.handleRequestRead},
-		{"POST /v1/requests/{id}/approve", "keyward.request.approve", h.handleRequestDecide(credential.RequestApproved)},
-		{"POST /v1/requests/{id}/reject", "keyward.request.reject", h.handleRequestDecide(credential.RequestRejected)},
-		{"POST /v1/requests/{id}/withdraw", "keyward.request.withdraw", h.handleRequestWithdraw},
+		{"GET /v1/requests", "keyward.request.list", h.handleRequestList, "List access requests (developers see their own)"},
+		{"POST /v1/requests", "keyward.request.create", h.handleRequestCreate, "Request access to API groups"},
+		{"GET /v1/requests/{id}", "keyward.request.read", h.handleRequestRead, "Read an access request"},
+		{"POST /v1/requests/{id}/approve", "keyward.request.approve", h.handleRequestDecide(credential.RequestApproved), "Approve a pending access request (admins)"},
+		{"POST /v1/requests/{id}/reject", "keyward.request.reject", h.handleRequestDecide(credential.RequestRejected), "Reject a pending access request (admins)"},
+		{"POST /v1/requests/{id}/withdraw", "keyward.request.withdraw", h.handleRequestWithdraw, "Withdraw one's own pending access request"},
 
-		{"GET /v1/credentials", "keyward.credential.list", h.handleCredentialList},
-		{"POST /v1/credentials", "keyward.credential.create", h.handleCredentialCreate},
-		{"GET /v1/credentials/{id}", "keyward.credential.read", h.handleCredentialRead},
-		{"PATCH /v1/credentials/{id}", "keyward.credential.update", h.handleCredentialUpdate},
-		{"POST /v1/credentials/{id}/rotate", "keyward.credential.rotate", h.handleCredentialRotate},
-		{"POST /v1/credentials/{id}/secrets/{kid}/retire", "keyward.credential.retire", h.handleSecretRetire},
-		{"POST /v1/credentials/{id}/revoke", "keyward.credential.revoke", h.handleCredentialRevoke},
-		{"DELETE /v1/credentials/{id}", "keyward.credential.delete", h.handleCredentialDelete},
+		{"GET /v1/credentials", "keyward.credential.list", h.handleCredentialList, "List credentials (developers see their own)"},
+		{"POST /v1/credentials", "keyward.credential.create", h.handleCredentialCreate, "Create a credential; the secret is shown in this response only"},
+		{"GET /v1/credentials/{id}", "keyward.credential.read", h.handleCredentialRead, "Read a credential (never its secret)"},
+		{"PATCH /v1/credentials/{id}", "keyward.credential.update", h.handleCredentialUpdate, "Update a credential's name, notes or groups"},
+		{"POST /v1/credentials/{id}/rotate", "keyward.credential.rotate", h.handleCredentialRotate, "Rotate the secret; the old one keeps working for the overlap"},
+		{"POST /v1/credentials/{id}/secrets/{kid}/retire", "keyward.credential.retire", h.handleSecretRetire, "Retire one secret of a credential at once"},
+		{"POST /v1/credentials/{id}/revoke", "keyward.credential.revoke", h.handleCredentialRevoke, "Revoke a credential"},
+		{"DELETE /v1/credentials/{id}", "keyward.credential.delete", h.handleCredentialDelete, "Delete a credential"},
 
-		{"GET /v1/audit", "keyward.audit.list", h.handleAuditList},
-		{"GET /v1/notifications", "keyward.notification.list", h.handleNotificationList},
-		{"POST /v1/notifications/{id}/read", "keyward.notification.read", h.handleNotificationRead},
-		{"GET /v1/usage", "keyward.usage.list", h.handleUsage},
+		{"GET /v1/audit", "keyward.audit.list", h.handleAuditList, "Read the audit log (developers see their own entries)"},
+		{"GET /v1/notifications", "keyward.notification.list", h.handleNotificationList, "List notifications with the unread count"},
+		{"POST /v1/notifications/{id}/read", "keyward.notification.read", h.handleNotificationRead, "Mark a notification read"},
+		{"GET /v1/usage", "keyward.usage.list", h.handleUsage, "Request counts by credential, route, status and minute"},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/internal/manage"
+	"github.com/keyward/keyward/internal/openapi"
 	"github.com/keyward/keyward/internal/ratelimit"
 	"github.com/keyward/keyward/internal/replay"
 	"github.com/keyward/keyward/internal/store"
@@ -136,6 +137,13 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	s.closers = append(s.closers, door.Close)
 
 	mux := http.NewServeMux()
+	// Every route goes through handle, which also lists it for the
+	// OpenAPI document.
+	var ops []openapi.Operation
+	handle := func(op openapi.Operation, h http.Handler) {
+		mux.Handle(op.Pattern, h)
+		ops = append(ops, op)
+	}
 
 	// The management API: management tokens only; the services decide what
 	// each account may do.
@@ -151,14 +159,16 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	}
 	for _, rt := range mh.Routes() {
 		policy := auth.Route{APIID: rt.APIID, Profiles: token.ProfileSet(token.Management)}
-		mux.Handle(rt.Pattern, door.Require(policy)(withActor(rt.Handler)))
+		handle(openapi.Operation{Pattern: rt.Pattern, ID: rt.APIID, Summary: rt.Summary, Profiles: policy.Profiles, Tag: "management"},
+			door.Require(policy)(withActor(rt.Handler)))
 	}
 
 	// Operations.
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		envelope.Write(w, r, http.StatusOK, "keyward.health", map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	handle(openapi.Operation{Pattern: "GET /healthz", ID: "keyward.health", Summary: "Liveness: the process answers", Tag: "operations"},
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			envelope.Write(w, r, http.StatusOK, "keyward.health", map[string]string{"status": "ok"})
+		}))
+	handle(openapi.Operation{Pattern: "GET /readyz", ID: "keyward.ready", Summary: "Readiness: the store answers", Tag: "operations"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.store.Ping(ctx); err != nil {
@@ -166,8 +176,18 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 			return
 		}
 		envelope.Write(w, r, http.StatusOK, "keyward.ready", map[string]string{"status": "ready"})
+	}))
+	handle(openapi.Operation{Pattern: "GET /metrics", ID: "keyward.metrics", Summary: "Prometheus metrics (text format, not an envelope)", Tag: "operations"},
+		promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	ops = append(ops, openapi.Operation{Pattern: "GET /openapi.json", ID: "keyward.openapi", Summary: "This document", Tag: "operations"})
+	doc, err := openapi.Document("keyward", "1.0", ops)
+	if err != nil {
+		return nil, err
+	}
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(doc)
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		envelope.Error(w, r, envelope.Errorf(envelope.CodeNotFound, "no such API: %s %s", r.Method, r.URL.Path))
 	})

@@ -1,0 +1,100 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/keyward/keyward/internal/server"
+)
+
+func mustStart(t *testing.T) *server.Server {
+	t.Helper()
+	cfg := server.Defaults()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Data = t.TempDir()
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		srv.Close()
+	})
+	return srv
+}
+
+// TestOpenAPIMatchesRoutes calls every operation of /openapi.json: each
+// must exist (no "no such API"), and those that declare security must ask
+// for a token.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
+	srv := mustStart(t)
+	res, err := http.Get(srv.URL() + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Security    []any  `json:"security"`
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if len(doc.Paths) < 20 {
+		t.Fatalf("document has %d paths", len(doc.Paths))
+	}
+	for path, item := range doc.Paths {
+		for method, op := range item {
+			url := srv.URL() + strings.NewReplacer("{id}", "1", "{name}", "encoding", "{kid}", "k").Replace(path)
+			req, _ := http.NewRequest(strings.ToUpper(method), url, nil)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if strings.Contains(string(body), "no such API") || res.StatusCode == http.StatusMethodNotAllowed {
+				t.Errorf("%s %s (%s) is documented but not served: %d %s", method, path, op.OperationID, res.StatusCode, body)
+			}
+			if len(op.Security) > 0 && (res.StatusCode != 401 || !strings.Contains(string(body), "TOKEN_MISSING")) {
+				t.Errorf("%s %s declares security but answered %d %s", method, path, res.StatusCode, body)
+			}
+			if len(op.Security) == 0 && res.StatusCode != 200 {
+				t.Errorf("%s %s is public but answered %d", method, path, res.StatusCode)
+			}
+		}
+	}
+	res, _ = http.Get(srv.URL() + "/v9/nothing")
+	if res.StatusCode != 404 {
+		t.Errorf("unknown path: %d", res.StatusCode)
+	}
+	res.Body.Close()
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	c := server.Defaults()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	c.Redis = "localhost:6379"
+	c.Window = 0
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "redis") || !strings.Contains(err.Error(), "window") {
+		t.Errorf("Validate = %v, want redis and window errors", err)
+	}
+}
