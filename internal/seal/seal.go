@@ -68,6 +68,9 @@ var (
 type Sealer struct {
 	aead  cipher.AEAD
 	keyID [keyIDLen]byte
+	// prk is the HKDF pseudo-random key of the master key, from which
+	// DeriveKey expands keys for other uses.
+	prk []byte
 }
 
 // New returns a Sealer for masterKey, which must hold at least [MinKeyLen]
@@ -92,9 +95,26 @@ func New(masterKey []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: gcm: %w", err)
 	}
-	s := &Sealer{aead: aead}
+	prk, err := hkdf.Extract(sha256.New, masterKey, nil)
+	if err != nil {
+		return nil, fmt.Errorf("seal: extract: %w", err)
+	}
+	s := &Sealer{aead: aead, prk: prk}
 	copy(s.keyID[:], id)
 	return s, nil
+}
+
+// DeriveKey returns n bytes derived from the master key for the use label
+// names (HKDF-SHA256). Every node with the same master key derives the same
+// key, and keys for different labels are independent. Use it for keys that
+// must be shared by all nodes and survive restarts, such as the key that
+// signs download links or the watermark key.
+func (s *Sealer) DeriveKey(label string, n int) []byte {
+	k, err := hkdf.Expand(sha256.New, s.prk, "keyward derived key v1: "+label, n)
+	if err != nil {
+		panic("seal: derive " + label + ": " + err.Error()) // only for n > 255*32
+	}
+	return k
 }
 
 // KeyID returns the hex id of the master key, safe to log: it tells keys

@@ -203,3 +203,25 @@ func TestFromConfig(t *testing.T) {
 		t.Errorf("FromConfig(empty) = nil error, want an error")
 	}
 }
+
+func TestDeriveKey(t *testing.T) {
+	t.Parallel()
+	k := make([]byte, 32)
+	for i := range k {
+		k[i] = byte(i)
+	}
+	a, _ := seal.New(k)
+	b, _ := seal.New(k)
+	k[0] ^= 1
+	c, _ := seal.New(k)
+	x, y := a.DeriveKey("blob links", 32), b.DeriveKey("blob links", 32)
+	if !bytes.Equal(x, y) || len(x) != 32 {
+		t.Errorf("same master key, same label: %x != %x", x, y)
+	}
+	if bytes.Equal(x, a.DeriveKey("watermark", 32)) {
+		t.Error("different labels gave the same key")
+	}
+	if bytes.Equal(x, c.DeriveKey("blob links", 32)) {
+		t.Error("different master keys gave the same key")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,13 +14,18 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/blob"
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/fetch"
+	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/manage"
 	"github.com/keyward/keyward/internal/openapi"
 	"github.com/keyward/keyward/internal/ratelimit"
 	"github.com/keyward/keyward/internal/replay"
 	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/watermark"
 	"github.com/keyward/keyward/token"
 )
 
@@ -163,6 +169,22 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 			door.Require(policy)(withActor(rt.Handler)))
 	}
 
+	// The Soundlinks Encoding API and its worker.
+	enc, err := s.openEncoding(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range enc.Routes() {
+		op := openapi.Operation{Pattern: rt.Pattern, ID: rt.Policy.APIID, Summary: encodingSummary[rt.Pattern], Tag: "encoding"}
+		if rt.Public {
+			op.ID, op.Summary = "sl.encoding.file", "Download an encoded song by its signed, time-limited link"
+			handle(op, rt.Handler)
+			continue
+		}
+		op.Group, op.Profiles, op.SingleUse = rt.Policy.Group, rt.Policy.Profiles, rt.Policy.SingleUse
+		handle(op, door.Require(rt.Policy)(rt.Handler))
+	}
+
 	// Operations.
 	handle(openapi.Operation{Pattern: "GET /healthz", ID: "keyward.health", Summary: "Liveness: the process answers", Tag: "operations"},
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -192,6 +214,54 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 		envelope.Error(w, r, envelope.Errorf(envelope.CodeNotFound, "no such API: %s %s", r.Method, r.URL.Path))
 	})
 	return mux, nil
+}
+
+var encodingSummary = map[string]string{
+	"POST /v3/sl/encoding": "Start auto encoding: arg {src, artist} → {query}",
+	"POST /v3/sl/query":    "Query encoding result: arg {query} → {status: processing|complete|failed, message}",
+	"POST /v3/sl/detect":   "Find the sound link in an audio file: arg {src} → {found, soundlink}",
+}
+
+// openEncoding opens the Encoding API's job queue, file store, download
+// guard and watermark engine.
+func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
+	cfg := s.cfg
+	allow, err := fetch.ParseAllow(cfg.FetchAllow)
+	if err != nil {
+		return nil, fmt.Errorf("fetch-allow: %w", err)
+	}
+	f, err := fetch.New(fetch.Config{Allow: allow})
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	files, err := blob.NewLocal(blob.LocalConfig{
+		Dir:     filepath.Join(cfg.Data, "files"),
+		Secret:  s.sealer.DeriveKey("blob links", 32),
+		BaseURL: cfg.PublicURL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("files: %w", err)
+	}
+	// The watermark key must never change: marks made under it are found
+	// only with it. It comes from the master key, like the sealed secrets.
+	marker, err := watermark.New(watermark.Config{Key: s.sealer.DeriveKey("watermark", 32)})
+	if err != nil {
+		return nil, fmt.Errorf("watermark: %w", err)
+	}
+	jc := jobs.Config{SQLitePath: filepath.Join(cfg.Data, "jobs.db")}
+	if cfg.Database != "" {
+		jc = jobs.Config{PostgresURL: cfg.Database}
+	}
+	enc, err := encoding.Open(ctx, encoding.Config{
+		Jobs: jc, Blob: files, Fetcher: f, Marker: marker,
+		TempDir: filepath.Join(cfg.Data, "tmp"), Logger: s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding: %w", err)
+	}
+	s.encoding = enc
+	s.closers = append(s.closers, enc.Close)
+	return enc, nil
 }
 
 // withActor puts the credential's owner into the context as the actor

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/notify"
 	"github.com/keyward/keyward/internal/seal"
 	"github.com/keyward/keyward/internal/store"
@@ -40,11 +41,13 @@ type AdminCredentials struct {
 
 // Server is one keyward node.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	store *store.Store
-	ln    net.Listener
-	http  *http.Server
+	cfg      Config
+	log      *slog.Logger
+	store    *store.Store
+	sealer   *seal.Sealer
+	encoding *encoding.Service
+	ln       net.Listener
+	http     *http.Server
 
 	// closers run in reverse order on Close.
 	closers []func() error
@@ -79,6 +82,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	s.sealer = sealer
 	if created {
 		log.Info("created a new master key; back it up: without it no credential secret can be read", "path", filepath.Join(cfg.Data, "master.key"))
 	}
@@ -211,6 +215,12 @@ func (s *Server) Store() *store.Store { return s.store }
 func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	if s.encoding != nil {
+		if err := s.encoding.Start(ctx); err != nil {
+			s.http.Close()
+			return fmt.Errorf("start encoding worker: %w", err)
+		}
+	}
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
@@ -221,7 +231,15 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := s.http.Shutdown(sctx); err != nil {
+	err := s.http.Shutdown(sctx)
+	if s.encoding != nil {
+		// Running jobs are left to be resumed: on SQLite by the next start,
+		// on PostgreSQL by any node.
+		if serr := s.encoding.Stop(sctx); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -10,9 +10,11 @@ import (
 
 	admincmd "github.com/keyward/keyward/internal/cmd/admin"
 	callcmd "github.com/keyward/keyward/internal/cmd/call"
+	encodecmd "github.com/keyward/keyward/internal/cmd/encode"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	servecmd "github.com/keyward/keyward/internal/cmd/serve"
 	tokencmd "github.com/keyward/keyward/internal/cmd/token"
+	watermarkcmd "github.com/keyward/keyward/internal/cmd/watermark"
 	"github.com/keyward/keyward/internal/cmdutil"
 )
 
@@ -43,8 +45,10 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 	})
 	cmd.AddCommand(servecmd.NewCmdServe(f, nil))
 	cmd.AddCommand(tokencmd.NewCmdToken(f))
+	cmd.AddCommand(encodecmd.NewCmdEncode(f))
 	cmd.AddCommand(admincmd.NewCmdAdmin(f))
 	cmd.AddCommand(callcmd.NewCmdCall(f))
+	cmd.AddCommand(watermarkcmd.NewCmdWatermark(f))
 	return cmd
 }
 

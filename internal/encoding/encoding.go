@@ -1,0 +1,247 @@
+package encoding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/blob"
+	"github.com/keyward/keyward/internal/fetch"
+	"github.com/keyward/keyward/internal/jobs"
+	"github.com/keyward/keyward/internal/watermark"
+	"github.com/keyward/keyward/token"
+)
+
+// API ids and the API group of the routes.
+const (
+	APIStart  = "sl.encoding.start"
+	APIQuery  = "sl.encoding.query"
+	APIDetect = "sl.encoding.detect"
+	Group     = "encoding"
+)
+
+// Statuses of a job, as the seed names them.
+const (
+	StatusProcessing = "processing"
+	StatusComplete   = "complete"
+	StatusFailed     = "failed"
+)
+
+// Stages of a processing job.
+const (
+	StageQueued      = "queued"
+	StageDownloading = "downloading"
+	StageDecoding    = "decoding"
+	StageEncoding    = "encoding"
+	StageStoring     = "storing"
+	StageDone        = "done"
+)
+
+// Defaults of [Config].
+const (
+	DefaultLinkTTL     = time.Hour
+	DefaultMaxDuration = 20 * time.Minute
+	DefaultMaxDetect   = 10 * time.Minute
+)
+
+// Marker embeds and detects sound links; *watermark.Marker satisfies it.
+type Marker interface {
+	Embed(samples [][]float32, rate int, id watermark.ID) error
+	Detect(samples [][]float32, rate int) ([]watermark.Result, error)
+}
+
+// Fetcher downloads a song through the guard; *fetch.Fetcher satisfies it.
+type Fetcher interface {
+	Fetch(ctx context.Context, rawURL string, w io.Writer, progress fetch.ProgressFunc) (*fetch.Result, error)
+}
+
+var (
+	_ Marker  = (*watermark.Marker)(nil)
+	_ Fetcher = (*fetch.Fetcher)(nil)
+)
+
+// Caller is who calls an API route and the parameters they sent.
+type Caller struct {
+	// CredentialID is the calling credential; jobs are bound to it.
+	CredentialID int64
+	// Key is the credential's public key.
+	Key string
+	// Arg is the token's arg (request profile): the parameters.
+	Arg []byte
+	// Query holds the parameters of a qsh request (the query string); used
+	// when Arg is empty.
+	Query map[string][]string
+}
+
+// CallerFunc returns the verified caller of r, false when there is none.
+type CallerFunc func(r *http.Request) (Caller, bool)
+
+// AuthCaller is the default CallerFunc: the identity that the auth
+// middleware verified, with arg for request tokens and the query string
+// for qsh tokens.
+func AuthCaller(r *http.Request) (Caller, bool) {
+	id, ok := auth.FromContext(r.Context())
+	if !ok {
+		return Caller{}, false
+	}
+	c := Caller{CredentialID: id.CredentialID, Key: id.Key, Arg: id.Arg}
+	if id.Profile == token.QSH {
+		c.Query = r.URL.Query()
+	}
+	return c, true
+}
+
+// Config configures a [Service].
+type Config struct {
+	// Jobs configures the job queue the service opens (its database, node
+	// id, workers, attempts, timeouts). Its Workers and Migrations are set
+	// by the service. Required: PostgresURL or SQLitePath.
+	Jobs jobs.Config
+	// Blob stores the encoded songs. Required.
+	Blob blob.Store
+	// Fetcher downloads songs. Required.
+	Fetcher Fetcher
+	// Marker embeds and detects the sound links. Required.
+	Marker Marker
+	// CallerFunc returns the verified caller of a request. Default
+	// [AuthCaller].
+	CallerFunc CallerFunc
+	// TempDir holds downloads and encodings in progress. Default
+	// os.TempDir(); keyward uses DATA/tmp.
+	TempDir string
+	// MaxDuration bounds the songs decoded for encoding. Default
+	// [DefaultMaxDuration].
+	MaxDuration time.Duration
+	// MaxDetectDuration bounds the audio decoded by detect. Default
+	// [DefaultMaxDetect].
+	MaxDetectDuration time.Duration
+	// MatchFLAC writes FLAC inputs back as FLAC (smaller files). Default
+	// false: every output is WAV, because FLAC encoding is much slower
+	// (about 7 s for a 3-minute song on a 2-core machine, against under
+	// 1 s for WAV).
+	MatchFLAC bool
+	// LinkTTL is the lifetime of the download links of complete answers.
+	// Default [DefaultLinkTTL].
+	LinkTTL time.Duration
+	// Logger receives the worker's logs. Default slog.Default().
+	Logger *slog.Logger
+	// NowFunc is the clock. Default time.Now.
+	NowFunc func() time.Time
+}
+
+// Service is the Encoding API and its worker.
+type Service struct {
+	cfg   Config
+	queue *jobs.Queue
+	log   *slog.Logger
+}
+
+// Open validates cfg, opens the job queue (running its migrations) and
+// returns the service. Call [Service.Start] to work jobs and
+// [Service.Close] at the end.
+func Open(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.CallerFunc == nil {
+		cfg.CallerFunc = AuthCaller
+	}
+	if cfg.TempDir == "" {
+		cfg.TempDir = os.TempDir()
+	}
+	if cfg.MaxDuration == 0 {
+		cfg.MaxDuration = DefaultMaxDuration
+	}
+	if cfg.MaxDetectDuration == 0 {
+		cfg.MaxDetectDuration = DefaultMaxDetect
+	}
+	if cfg.LinkTTL == 0 {
+		cfg.LinkTTL = DefaultLinkTTL
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.NowFunc == nil {
+		cfg.NowFunc = time.Now
+	}
+	switch {
+	case cfg.Blob == nil:
+		return nil, errors.New("encoding: Blob is required")
+	case cfg.Fetcher == nil:
+		return nil, errors.New("encoding: Fetcher is required")
+	case cfg.Marker == nil:
+		return nil, errors.New("encoding: Marker is required")
+	}
+	if err := os.MkdirAll(cfg.TempDir, 0o700); err != nil {
+		return nil, fmt.Errorf("encoding: temp dir: %w", err)
+	}
+	s := &Service{cfg: cfg, log: cfg.Logger}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &worker{s: s}); err != nil {
+		return nil, fmt.Errorf("encoding: %w", err)
+	}
+	jc := cfg.Jobs
+	jc.Workers = workers
+	jc.Migrations = map[string][]jobs.Migration{"encoding": migrations}
+	if jc.Logger == nil {
+		jc.Logger = cfg.Logger
+	}
+	q, err := jobs.Open(ctx, jc)
+	if err != nil {
+		return nil, fmt.Errorf("encoding: %w", err)
+	}
+	s.queue = q
+	return s, nil
+}
+
+// Queue returns the service's job queue.
+func (s *Service) Queue() *jobs.Queue { return s.queue }
+
+// Start starts working jobs on this node.
+func (s *Service) Start(ctx context.Context) error { return s.queue.Start(ctx) }
+
+// Stop stops taking jobs and waits for running ones until ctx ends, then
+// interrupts them; interrupted jobs resume later (here or on another node).
+func (s *Service) Stop(ctx context.Context) error { return s.queue.Stop(ctx) }
+
+// Close closes the job database. Stop first.
+func (s *Service) Close() error { return s.queue.Close() }
+
+// Route is one HTTP route of the service and the door's policy for it.
+type Route struct {
+	// Pattern is the ServeMux pattern, e.g. "POST /v3/sl/encoding".
+	Pattern string
+	// Policy is the auth policy to wrap Handler in; ignored when Public.
+	Policy auth.Route
+	// Public routes carry their own credential (a signed link) and are not
+	// wrapped by the door.
+	Public bool
+	// Handler serves the route.
+	Handler http.Handler
+}
+
+// Routes returns the service's routes. When the blob store is a
+// *blob.Local, the signed download route is among them (Public).
+func (s *Service) Routes() []Route {
+	profiles := token.ProfileSet(token.Request, token.QSH)
+	rs := []Route{
+		{Pattern: "POST /v3/sl/encoding", Policy: auth.Route{APIID: APIStart, Group: Group, Profiles: profiles, SingleUse: true}, Handler: http.HandlerFunc(s.handleStart)},
+		{Pattern: "POST /v3/sl/query", Policy: auth.Route{APIID: APIQuery, Group: Group, Profiles: profiles}, Handler: http.HandlerFunc(s.handleQuery)},
+		{Pattern: "POST /v3/sl/detect", Policy: auth.Route{APIID: APIDetect, Group: Group, Profiles: profiles}, Handler: http.HandlerFunc(s.handleDetect)},
+	}
+	if l, ok := s.cfg.Blob.(*blob.Local); ok {
+		rs = append(rs, Route{Pattern: l.Pattern(), Public: true, Handler: l.Handler()})
+	}
+	return rs
+}
+
+// decodeLimits are the limits of songs to encode.
+func (s *Service) decodeLimits() audio.Limits {
+	return audio.Limits{MaxDuration: s.cfg.MaxDuration}
+}

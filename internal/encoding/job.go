@@ -1,0 +1,159 @@
+package encoding
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/keyward/keyward/internal/jobs"
+	"github.com/keyward/keyward/internal/watermark"
+)
+
+// errNoJob means no job matches.
+var errNoJob = errors.New("encoding: no such job")
+
+// The schema, migration line "encoding"; one text serves both dialects.
+const schemaV1 = `
+CREATE TABLE encoding_job (
+	id TEXT PRIMARY KEY,
+	query_hash TEXT NOT NULL UNIQUE,
+	credential_id BIGINT NOT NULL,
+	credential_key TEXT NOT NULL,
+	src TEXT NOT NULL,
+	artist TEXT NOT NULL,
+	soundlink TEXT NOT NULL UNIQUE,
+	status TEXT NOT NULL,
+	stage TEXT NOT NULL,
+	progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+	message TEXT NOT NULL DEFAULT '',
+	river_job_id BIGINT NOT NULL DEFAULT 0,
+	cancel_requested BIGINT NOT NULL DEFAULT 0,
+	input_format TEXT NOT NULL DEFAULT '',
+	blob_name TEXT NOT NULL DEFAULT '',
+	format TEXT NOT NULL DEFAULT '',
+	duration_ms BIGINT NOT NULL DEFAULT 0,
+	sample_rate BIGINT NOT NULL DEFAULT 0,
+	channels BIGINT NOT NULL DEFAULT 0,
+	size BIGINT NOT NULL DEFAULT 0,
+	download_ms BIGINT NOT NULL DEFAULT 0,
+	decode_ms BIGINT NOT NULL DEFAULT 0,
+	mark_ms BIGINT NOT NULL DEFAULT 0,
+	encode_ms BIGINT NOT NULL DEFAULT 0,
+	store_ms BIGINT NOT NULL DEFAULT 0,
+	attempts BIGINT NOT NULL DEFAULT 0,
+	created_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL,
+	finished_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX encoding_job_credential ON encoding_job (credential_id, created_at);
+CREATE TABLE encoding_soundlink (
+	id TEXT PRIMARY KEY,
+	job_id TEXT NOT NULL,
+	artist TEXT NOT NULL,
+	credential_id BIGINT NOT NULL,
+	created_at BIGINT NOT NULL
+)`
+
+var migrations = []jobs.Migration{{Version: 1, SQLite: schemaV1, Postgres: schemaV1}}
+
+// job is one row of encoding_job.
+type job struct {
+	ID           string
+	CredentialID int64
+	Src          string
+	Artist       string
+	SoundLink    string
+	Status       string
+	Stage        string
+	Progress     float64
+	Message      string
+	RiverJobID   int64
+	Cancel       int64
+	InputFormat  string
+	BlobName     string
+	Format       string
+	DurationMS   int64
+	SampleRate   int64
+	Channels     int64
+	Size         int64
+	Timings      timings
+	Attempts     int64
+	CreatedAt    int64
+	FinishedAt   int64
+}
+
+// timings are the milliseconds spent in each stage of the last attempt.
+type timings struct {
+	DownloadMS int64 `json:"download_ms"`
+	DecodeMS   int64 `json:"decode_ms"`
+	MarkMS     int64 `json:"mark_ms"`
+	EncodeMS   int64 `json:"encode_ms"`
+	StoreMS    int64 `json:"store_ms"`
+}
+
+const jobColumns = `id, credential_id, src, artist, soundlink, status, stage, progress, message,
+	river_job_id, cancel_requested, input_format, blob_name, format, duration_ms, sample_rate, channels, size,
+	download_ms, decode_ms, mark_ms, encode_ms, store_ms, attempts, created_at, finished_at`
+
+func scanJob(r jobs.Row) (*job, error) {
+	var j job
+	err := r.Scan(&j.ID, &j.CredentialID, &j.Src, &j.Artist, &j.SoundLink, &j.Status, &j.Stage, &j.Progress, &j.Message,
+		&j.RiverJobID, &j.Cancel, &j.InputFormat, &j.BlobName, &j.Format, &j.DurationMS, &j.SampleRate, &j.Channels, &j.Size,
+		&j.Timings.DownloadMS, &j.Timings.DecodeMS, &j.Timings.MarkMS, &j.Timings.EncodeMS, &j.Timings.StoreMS,
+		&j.Attempts, &j.CreatedAt, &j.FinishedAt)
+	if errors.Is(err, jobs.ErrNoRows) {
+		return nil, errNoJob
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encoding: read job: %w", err)
+	}
+	return &j, nil
+}
+
+// getJob reads a job by id.
+func (s *Service) getJob(ctx context.Context, id string) (*job, error) {
+	return scanJob(s.queue.QueryRow(ctx, `SELECT `+jobColumns+` FROM encoding_job WHERE id = $1`, id))
+}
+
+// jobByQuery reads the job of a query credential, only for its owner.
+func (s *Service) jobByQuery(ctx context.Context, query string, credentialID int64) (*job, error) {
+	return scanJob(s.queue.QueryRow(ctx, `SELECT `+jobColumns+` FROM encoding_job WHERE query_hash = $1 AND credential_id = $2`,
+		hashQuery(query), credentialID))
+}
+
+// newQuery returns a fresh query credential: "q_" and 192 random bits.
+func newQuery() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return "q_" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashQuery is what is stored of a query credential.
+func hashQuery(q string) string {
+	sum := sha256.Sum256([]byte("keyward-query-v1\x00" + strings.TrimSpace(q)))
+	return hex.EncodeToString(sum[:])
+}
+
+// newJobID returns a job id: "job_" and 16 hex digits.
+func newJobID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "job_" + hex.EncodeToString(b)
+}
+
+// newSoundLink returns a random non-zero sound link id.
+func newSoundLink() watermark.ID {
+	for {
+		var b [8]byte
+		rand.Read(b[:])
+		if id := watermark.ID(binary.BigEndian.Uint64(b[:])); id != 0 {
+			return id
+		}
+	}
+}

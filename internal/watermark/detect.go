@@ -1,0 +1,437 @@
+package watermark
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"time"
+)
+
+const (
+	// detHop is the detection STFT's hop: a quarter frame, so some hop lies
+	// within an eighth of a frame of any alignment.
+	detHop = frameLen / 8
+	sub    = frameLen / detHop
+	// Bins kept from the detection spectrum: enough for ±4.5% speed.
+	binLo = 36
+	binHi = 210
+	// relFloor is the lowest band level considered, relative to the
+	// frame's mean bin power (−30 dB).
+	relFloor = 1e-3
+	// clipAt bounds one normalised pair difference, so onsets and drops do
+	// not drown the mark.
+	clipAt = 3.0
+	// winHops is the length of one drift-tracking window (about 3 s).
+	winHops = 2 * period * sub
+	// segmentLen is the longest stretch analysed at once (3 minutes), which
+	// bounds detection memory on long files; segments overlap by
+	// segmentOverlap.
+	segmentLen     = 180 * analysisRate
+	segmentOverlap = 20 * analysisRate
+	// minRho is the codeword agreement a decoded payload needs besides its
+	// integrity check; calibrated on unmarked music.
+	minRho = 0.30
+	// minWinZ is the synchronisation z-score a window needs to contribute
+	// to a drift-tracked decode.
+	minWinZ = 3.0
+)
+
+// Detect looks for marks made under m's key in samples (one slice per
+// channel at rate Hz): a whole song or any excerpt of at least a few
+// seconds, at any sample rate, after lossy coding, filtering, noise or a
+// playback-speed change within [Config.SpeedSearch].
+//
+// It returns the ids found, best first, or an empty slice when there is no
+// mark. A returned id has passed a 32-bit keyed integrity check and a
+// codeword-agreement threshold, so an id reported on unmarked audio is
+// vanishingly rare. Detect returns [ErrInput] for malformed input only.
+func (m *Marker) Detect(samples [][]float32, rate int) ([]Result, error) {
+	if err := checkInput(samples, rate); err != nil {
+		return nil, err
+	}
+	mono, err := analysisSignal(samples, rate)
+	if err != nil {
+		return nil, err
+	}
+	var results []Result
+	for a := 0; a < len(mono); a += segmentLen - segmentOverlap {
+		b := min(a+segmentLen, len(mono))
+		if len(mono)-b < segmentOverlap && b < len(mono) {
+			b = len(mono) // fold a short tail into this segment
+		}
+		for _, r := range m.detectSegment(mono[a:b]) {
+			r.Offset += time.Duration(float64(a) / analysisRate * float64(time.Second))
+			results = mergeResult(results, r)
+		}
+		if b == len(mono) {
+			break
+		}
+	}
+	out := results[:0]
+	for _, r := range results {
+		if r.Confidence >= m.cfg.MinConfidence {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
+	return out, nil
+}
+
+func mergeResult(rs []Result, r Result) []Result {
+	for i := range rs {
+		if rs[i].ID == r.ID {
+			if r.Confidence > rs[i].Confidence {
+				off := rs[i].Offset
+				rs[i] = r
+				rs[i].Offset = min(off, r.Offset)
+			}
+			return rs
+		}
+	}
+	return append(rs, r)
+}
+
+// spectrum is the detection STFT of one segment: power of bins
+// [binLo, binHi) at every hop.
+type spectrum struct {
+	hops int
+	pow  []float32 // hops × (binHi-binLo)
+}
+
+var hannWin = func() []float32 {
+	w := make([]float32, frameLen)
+	for i := range w {
+		w[i] = float32(0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/frameLen))
+	}
+	return w
+}()
+
+func newSpectrum(x []float32) *spectrum {
+	hops := (len(x)-frameLen)/detHop + 1
+	if len(x) < frameLen {
+		hops = 0
+	}
+	const nb = binHi - binLo
+	s := &spectrum{hops: hops, pow: make([]float32, hops*nb)}
+	fft := newRealFFT(frameLen)
+	buf := make([]float32, frameLen)
+	re, im := make([]float32, frameLen/2+1), make([]float32, frameLen/2+1)
+	for t := range hops {
+		seg := x[t*detHop : t*detHop+frameLen]
+		for i, v := range seg {
+			buf[i] = v * hannWin[i]
+		}
+		fft.forward(buf, re, im)
+		row := s.pow[t*nb : (t+1)*nb]
+		for k := range row {
+			r, i := re[binLo+k], im[binLo+k]
+			row[k] = r*r + i*i
+		}
+	}
+	return s
+}
+
+// bandTap is one bin's share of a band at some speed.
+type bandTap struct {
+	bin int
+	w   float32
+}
+
+// bandTaps maps each mark band onto the detection bins it occupies when
+// the audio plays at speed s.
+func bandTaps(s float64) [nBands][]bandTap {
+	var taps [nBands][]bandTap
+	for b := range nBands {
+		lo := s * (float64(firstBin+bandBins*b) - 0.5)
+		hi := s * (float64(firstBin+bandBins*(b+1)) - 0.5)
+		for k := int(math.Floor(lo + 0.5)); float64(k)-0.5 < hi; k++ {
+			ov := math.Min(hi, float64(k)+0.5) - math.Max(lo, float64(k)-0.5)
+			if ov > 0 && k >= binLo && k < binHi {
+				taps[b] = append(taps[b], bandTap{bin: k - binLo, w: float32(ov)})
+			}
+		}
+	}
+	return taps
+}
+
+// features returns, for speed s, the clipped and normalised difference of
+// log band energy between each hop and the hop one frame later:
+// hops-sub rows of nBands. sigma, when nil, is estimated and returned.
+func (sp *spectrum) features(s float64, sigma []float32) ([]float32, []float32) {
+	taps := bandTaps(s)
+	const nb = binHi - binLo
+	logs := make([]float32, sp.hops*nBands)
+	for t := range sp.hops {
+		row := sp.pow[t*nb : (t+1)*nb]
+		out := logs[t*nBands : (t+1)*nBands]
+		// A floor relative to the frame's level keeps near-empty bands,
+		// whose level is leakage and noise, from swinging wildly.
+		var total float32
+		for _, v := range row {
+			total += v
+		}
+		floor := 1e-7 + relFloor*total/nb
+		for b := range nBands {
+			e := floor
+			for _, tp := range taps[b] {
+				e += tp.w * row[tp.bin]
+			}
+			out[b] = fastLog2(e)
+		}
+	}
+	n := sp.hops - sub
+	if n <= 0 {
+		return nil, sigma
+	}
+	d := make([]float32, n*nBands)
+	for t := range n {
+		a := logs[t*nBands : (t+1)*nBands]
+		c := logs[(t+sub)*nBands : (t+sub+1)*nBands]
+		o := d[t*nBands : (t+1)*nBands]
+		for b := range o {
+			o[b] = a[b] - c[b]
+		}
+	}
+	if sigma == nil {
+		sigma = make([]float32, nBands)
+		col := make([]float32, 0, n/sub+1)
+		for b := range nBands {
+			col = col[:0]
+			for t := 0; t < n; t += sub {
+				col = append(col, float32(math.Abs(float64(d[t*nBands+b]))))
+			}
+			slices.Sort(col)
+			sg := 1.4826 * col[len(col)/2]
+			if sg < 0.05 {
+				sg = 0.05 // silence or a constant signal: keep it quiet
+			}
+			sigma[b] = sg
+		}
+	}
+	for t := range n {
+		o := d[t*nBands : (t+1)*nBands]
+		for b := range o {
+			v := o[b] / sigma[b]
+			o[b] = max(-clipAt, min(clipAt, v))
+		}
+	}
+	return d, sigma
+}
+
+// fastLog2 approximates log2(x) for x > 0 to about 1e-4.
+func fastLog2(x float32) float32 {
+	bits := math.Float32bits(x)
+	e := float32(int32(bits>>23&0xff) - 127)
+	mb := math.Float32frombits(bits&0x7fffff | 0x3f800000) // mantissa in [1, 2)
+	m := mb - 1
+	// Minimax-style polynomial for log2(1+m) on [0, 1).
+	p := m * (1.4425449 + m*(-0.7181452+m*(0.4575485+m*(-0.27868926+m*(0.121797354+m*-0.02467463)))))
+	return e + p
+}
+
+// alignment describes frame positions for one speed and start hop.
+type alignment struct {
+	s  float64
+	t0 int
+}
+
+// hop returns the hop of mark frame j (relative to the period start t0).
+func (a alignment) hop(j int) int {
+	return a.t0 + int(math.Round(float64(j)*sub/a.s))
+}
+
+// firstFrame returns the smallest frame index whose hop is not negative,
+// rounded down to a pair start.
+func (a alignment) firstFrame() int {
+	j := -int(math.Ceil(float64(a.t0)*a.s/sub)) - 2
+	for a.hop(j) < 0 {
+		j++
+	}
+	if ((j%period)+period)%2 != 0 {
+		j++
+	}
+	return j
+}
+
+// syncScores returns, for every start hop and window, the pilot
+// correlation and energy.
+func (m *Marker) syncScores(d []float32, n int, s float64) (nAlign, nWin int, S, Q []float64) {
+	nAlign = int(math.Ceil(float64(period*sub) / s))
+	nWin = max(1, n/winHops)
+	S = make([]float64, nAlign*nWin)
+	Q = make([]float64, nAlign*nWin)
+	for t0 := range nAlign {
+		a := alignment{s: s, t0: t0}
+		for j := a.firstFrame(); ; j += 2 {
+			h := a.hop(j)
+			if h >= n {
+				break
+			}
+			if h < 0 {
+				continue
+			}
+			w := min(h/winHops, nWin-1)
+			pair := (((j % period) + period) % period) / 2
+			row := d[h*nBands : (h+1)*nBands]
+			var cs, cq float64
+			for _, c := range m.pat.pilots[pair] {
+				v := row[c.band]
+				cs += float64(float32(c.sign) * v)
+				cq += float64(v * v)
+			}
+			S[t0*nWin+w] += cs
+			Q[t0*nWin+w] += cq
+		}
+	}
+	return nAlign, nWin, S, Q
+}
+
+// accumulate adds the data cells' soft values of frames at alignment a
+// whose hop lies in [hLo, hHi), weighted by wt.
+func (m *Marker) accumulate(d []float32, n int, a alignment, hLo, hHi int, wt float32, soft []float32) {
+	for j := a.firstFrame(); ; j += 2 {
+		h := a.hop(j)
+		if h >= n || h >= hHi {
+			break
+		}
+		if h < hLo || h < 0 {
+			continue
+		}
+		pair := (((j % period) + period) % period) / 2
+		row := d[h*nBands : (h+1)*nBands]
+		for _, c := range m.pat.data[pair] {
+			soft[c.bit] += wt * float32(c.sign) * row[c.band]
+		}
+	}
+}
+
+// decode turns soft values into a verified result, or false.
+func (m *Marker) decode(soft []float32) (ID, float64, bool) {
+	var mag float64
+	for _, v := range soft {
+		mag += math.Abs(float64(v))
+	}
+	if mag == 0 {
+		return 0, 0, false
+	}
+	bitsOut := viterbi(soft)
+	id, mac := unpack(bitsOut)
+	coded := encode(bitsOut)
+	var agree float64
+	for k, c := range coded {
+		agree += float64(2*int(c)-1) * float64(soft[k])
+	}
+	rho := agree / mag
+	if mac != macOf(m.mac, id) || rho < minRho {
+		return 0, rho, false
+	}
+	return id, rho, true
+}
+
+// speeds returns the speed factors to try, unchanged speed first.
+func (m *Marker) speeds() []float64 {
+	out := []float64{1}
+	if m.cfg.SpeedSearch <= 0 {
+		return out
+	}
+	const step = 0.004
+	for k := 1; float64(k)*step <= m.cfg.SpeedSearch+1e-9; k++ {
+		out = append(out, 1+float64(k)*step, 1-float64(k)*step)
+	}
+	return out
+}
+
+// detectSegment runs the whole search on one stretch of analysis-rate
+// samples.
+func (m *Marker) detectSegment(x []float32) []Result {
+	if len(x) < period*frameLen {
+		return nil
+	}
+	sp := newSpectrum(x)
+	var sigma []float32
+	for _, s := range m.speeds() {
+		var d []float32
+		d, sigma = sp.features(s, sigma)
+		n := sp.hops - sub
+		if n <= 0 {
+			return nil
+		}
+		if r, ok := m.tryAlignments(d, n, s); ok {
+			return []Result{r}
+		}
+	}
+	return nil
+}
+
+func (m *Marker) tryAlignments(d []float32, n int, s float64) (Result, bool) {
+	nAlign, nWin, S, Q := m.syncScores(d, n, s)
+	// Global: one alignment for the whole segment.
+	best, bestZ := 0, math.Inf(-1)
+	for t0 := range nAlign {
+		var cs, cq float64
+		for w := range nWin {
+			cs += S[t0*nWin+w]
+			cq += Q[t0*nWin+w]
+		}
+		if cq > 0 {
+			if z := cs / math.Sqrt(cq); z > bestZ {
+				best, bestZ = t0, z
+			}
+		}
+	}
+	soft := make([]float32, codedBits)
+	a := alignment{s: s, t0: best}
+	m.accumulate(d, n, a, 0, n, 1, soft)
+	if id, rho, ok := m.decode(soft); ok {
+		return m.result(id, rho, a, bestZ), true
+	}
+	if nWin < 2 {
+		return Result{}, false
+	}
+	// Drift-tracked: each window at its own best alignment.
+	clear(soft)
+	used, sumZ := 0, 0.0
+	first := alignment{s: s, t0: -1}
+	for w := range nWin {
+		wb, wz := 0, math.Inf(-1)
+		for t0 := range nAlign {
+			if q := Q[t0*nWin+w]; q > 0 {
+				if z := S[t0*nWin+w] / math.Sqrt(q); z > wz {
+					wb, wz = t0, z
+				}
+			}
+		}
+		if wz < minWinZ {
+			continue
+		}
+		hHi := (w + 1) * winHops
+		if w == nWin-1 {
+			hHi = n
+		}
+		aw := alignment{s: s, t0: wb}
+		if first.t0 < 0 {
+			first = aw
+		}
+		m.accumulate(d, n, aw, w*winHops, hHi, float32(wz), soft)
+		used++
+		sumZ += wz
+	}
+	if used == 0 {
+		return Result{}, false
+	}
+	if id, rho, ok := m.decode(soft); ok {
+		return m.result(id, rho, first, sumZ/float64(used)), true
+	}
+	return Result{}, false
+}
+
+func (m *Marker) result(id ID, rho float64, a alignment, z float64) Result {
+	conf := (rho - minRho) / (1 - minRho)
+	return Result{
+		ID:         id,
+		Confidence: math.Max(1e-3, math.Min(1, conf)),
+		Offset:     time.Duration(float64(a.t0*detHop) / analysisRate * float64(time.Second)),
+		Speed:      a.s,
+		SyncScore:  z,
+	}
+}

@@ -1,0 +1,259 @@
+package watermark
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/keyward/keyward/internal/audio"
+)
+
+// Embedder marks a stream chunk by chunk with bounded memory: it holds
+// about half a minute of input however long the stream is. Make one with
+// [Marker.NewEmbedder]; it is not safe for concurrent use.
+//
+// Output lags input by up to one processing block (about 24 s); [Flush]
+// returns the rest. The samples out are identical to [Marker.Embed]'s on
+// the whole signal, whatever the chunking.
+type Embedder struct {
+	rate, channels int
+	plan           *embedPlan
+	down           *audio.Resampler // nil at the analysis rate
+	targetSNR      float64
+
+	in       [][]float32 // input not yet output, from absolute index inOff
+	inOff    int64
+	total    int64 // input samples received
+	ended    bool
+	mono     []float32 // analysis-rate mix, from absolute index monoOff
+	monoOff  int
+	monoDone int // analysis-rate samples computed so far
+	mix      []float32
+	next     int // analysis-rate start of the next block
+	out      []float32
+	prevK    float32 // the previous block's scale, ramped from
+
+}
+
+// margin is how far past a block's end the analysis signal must be known
+// before the block is marked: the resampler's reach plus the frames and
+// pairs that straddle the block's edge.
+const margin = 4 * frameLen
+
+// rampLen is the number of output samples over which the mark's level
+// moves from one block's scale to the next's.
+const rampLen = 4096
+
+// NewEmbedder returns an Embedder for a stream of channels channels at rate
+// Hz that marks it with id.
+func (m *Marker) NewEmbedder(rate, channels int, id ID) (*Embedder, error) {
+	if rate < 4000 || rate > 384000 {
+		return nil, fmt.Errorf("%w: sample rate %d Hz", ErrInput, rate)
+	}
+	if channels <= 0 || channels > 64 {
+		return nil, fmt.Errorf("%w: %d channels", ErrInput, channels)
+	}
+	plan, err := m.newEmbedPlan(rate, id)
+	if err != nil {
+		return nil, err
+	}
+	e := &Embedder{rate: rate, channels: channels, plan: plan, in: make([][]float32, channels),
+		targetSNR: math.Pow(10, (targetDB-20*math.Log10(m.cfg.Strength))/10)}
+	if rate != analysisRate {
+		if e.down, err = audio.NewResampler(rate, analysisRate, downQuality); err != nil {
+			return nil, fmt.Errorf("watermark: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// Write takes the next chunk (one slice per channel, equal lengths) and
+// returns the marked samples that are ready, possibly none. The returned
+// slices are the caller's until the next call.
+func (e *Embedder) Write(chunk [][]float32) ([][]float32, error) {
+	if e.ended {
+		return nil, fmt.Errorf("%w: write after flush", ErrInput)
+	}
+	if len(chunk) != e.channels {
+		return nil, fmt.Errorf("%w: chunk of %d channels, stream of %d", ErrInput, len(chunk), e.channels)
+	}
+	for c, ch := range chunk {
+		if len(ch) != len(chunk[0]) {
+			return nil, fmt.Errorf("%w: ragged chunk", ErrInput)
+		}
+		e.in[c] = append(e.in[c], ch...)
+	}
+	e.total += int64(len(chunk[0]))
+	return e.process(), nil
+}
+
+// Flush ends the stream and returns the remaining marked samples. A stream
+// shorter than [PeriodDuration] is returned unmarked, with [ErrTooShort].
+func (e *Embedder) Flush() ([][]float32, error) {
+	if e.ended {
+		return nil, nil
+	}
+	e.ended = true
+	if float64(e.total)/float64(e.rate)*1e9 < PeriodDuration {
+		out := e.in
+		e.in = make([][]float32, e.channels)
+		return out, fmt.Errorf("%w: %d samples at %d Hz", ErrTooShort, e.total, e.rate)
+	}
+	return e.process(), nil
+}
+
+// riTotal is the length of the analysis signal of the whole stream, known
+// once it ended.
+func (e *Embedder) riTotal() int {
+	if e.down == nil {
+		return int(e.total)
+	}
+	return e.down.OutLen(int(e.total))
+}
+
+// extendMono computes the analysis signal as far as the input allows.
+func (e *Embedder) extendMono() {
+	if e.down == nil {
+		hi := int(e.total)
+		lo := e.monoDone
+		if hi > lo {
+			e.mix = mixWindow(e.in, e.inOff, int64(lo), int64(hi), e.mix)
+			e.mono = append(e.mono, e.mix...)
+			e.monoDone = hi
+		}
+		return
+	}
+	reach := e.down.Reach()
+	var end int
+	if e.ended {
+		end = e.riTotal()
+	} else {
+		// Largest m whose filter input is all here.
+		end = int((e.total-int64(reach)-1)*analysisRate/int64(e.rate)) - 1
+	}
+	if end <= e.monoDone {
+		return
+	}
+	lo := max(0, int64(e.down.InPos(e.monoDone)-reach))
+	hi := min(e.total, int64(e.down.InPos(end)+reach+1))
+	e.mix = mixWindow(e.in, e.inOff, lo, hi, e.mix)
+	n := end - e.monoDone
+	e.mono = append(e.mono, make([]float32, n)...)
+	e.down.Range(e.mono[len(e.mono)-n:], e.mix, int(lo), e.monoDone)
+	e.monoDone = end
+}
+
+// mixWindow returns the channels' average over absolute [lo, hi) of a
+// window that starts at absolute index off.
+func mixWindow(in [][]float32, off, lo, hi int64, buf []float32) []float32 {
+	win := make([][]float32, len(in))
+	for c, ch := range in {
+		win[c] = ch
+	}
+	return mixRange(win, int(lo-off), int(hi-off), buf)
+}
+
+func (e *Embedder) process() [][]float32 {
+	e.extendMono()
+	var result [][]float32
+	for {
+		a := e.next
+		b := a + blockLen
+		last := false
+		if e.ended {
+			if a >= e.riTotal() {
+				break
+			}
+			if b >= e.riTotal() {
+				b, last = e.riTotal(), true
+			}
+		} else if e.monoDone < b+margin {
+			break
+		}
+		block := e.markBlock(a, b, last)
+		if result == nil {
+			result = block
+		} else {
+			for c := range result {
+				result[c] = append(result[c], block[c]...)
+			}
+		}
+		e.next = b
+		if last {
+			break
+		}
+	}
+	if e.ended && result == nil {
+		result = make([][]float32, e.channels)
+	}
+	return result
+}
+
+// markBlock marks analysis-rate block [a, b) and returns its output-rate
+// samples, dropping what is no longer needed.
+func (e *Embedder) markBlock(a, b int, last bool) [][]float32 {
+	reach := e.plan.up.Reach()
+	lo, hi := a-reach, b+reach
+	delta := e.plan.delta(e.mono, e.monoOff, lo, hi)
+	A := ceilDiv(int64(a)*int64(e.rate), analysisRate)
+	B := ceilDiv(int64(b)*int64(e.rate), analysisRate)
+	if last {
+		B = e.total
+	}
+	B = max(A, min(B, e.total))
+	n := int(B - A)
+	if cap(e.out) < n {
+		e.out = make([]float32, n)
+	}
+	out := e.out[:n]
+	e.plan.up.Range(out, delta, lo, int(A))
+	// Scale the block's mark to the target signal-to-noise ratio.
+	var es, ed float64
+	for _, ch := range e.in {
+		for _, v := range ch[A-e.inOff : B-e.inOff] {
+			es += float64(v) * float64(v)
+		}
+	}
+	for _, d := range out {
+		ed += float64(d) * float64(d)
+	}
+	ed *= float64(e.channels)
+	k := float32(maxScale)
+	if ed > 0 {
+		k = float32(min(maxScale, math.Sqrt(es/(ed*e.targetSNR))))
+	}
+	// Ramp from the previous block's scale so the mark's level never
+	// steps.
+	if e.prevK == 0 {
+		e.prevK = k
+	}
+	ramp := min(n, rampLen)
+	for i := range ramp {
+		f := float32(i) / float32(ramp)
+		out[i] *= e.prevK + (k-e.prevK)*f
+	}
+	for i := ramp; i < n; i++ {
+		out[i] *= k
+	}
+	e.prevK = k
+	res := make([][]float32, e.channels)
+	for c, ch := range e.in {
+		seg := ch[A-e.inOff : B-e.inOff]
+		r := make([]float32, n)
+		for i, d := range out {
+			r[i] = seg[i] + d
+		}
+		res[c] = r
+	}
+	// Drop consumed input and analysis signal no later block reads.
+	drop := B - e.inOff
+	for c := range e.in {
+		e.in[c] = append(e.in[c][:0], e.in[c][drop:]...)
+	}
+	e.inOff = B
+	if keep := b - margin; keep > e.monoOff {
+		d := min(keep-e.monoOff, len(e.mono))
+		e.mono = append(e.mono[:0], e.mono[d:]...)
+		e.monoOff += d
+	}
+	return res
+}
