@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,33 +15,12 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/audio/audiotest"
 	"github.com/keyward/keyward/internal/testenv"
 )
 
-// song makes seconds of music-like stereo audio at 44.1 kHz: chords that
-// change every two beats, a bass line, a pulse and a little noise.
-func song(seconds int, seed uint64) *audio.Buffer {
-	const rate = 44100
-	rng := rand.New(rand.NewPCG(seed, 7))
-	n := seconds * rate
-	l, r := make([]float32, n), make([]float32, n)
-	chords := [][]float64{{261.6, 329.6, 392.0}, {220.0, 261.6, 329.6}, {174.6, 220.0, 261.6}, {196.0, 246.9, 293.7}}
-	for i := 0; i < n; i++ {
-		t := float64(i) / rate
-		ch := chords[int(t/1.0)%len(chords)]
-		beat := math.Mod(t, 0.5)
-		env := math.Exp(-beat * 4)
-		v := 0.0
-		for k, f := range ch {
-			v += 0.12 * math.Sin(2*math.Pi*f*t+float64(k)) * (0.6 + 0.4*env)
-		}
-		v += 0.18 * math.Sin(2*math.Pi*ch[0]/2*t) * env
-		v += 0.02 * (rng.Float64()*2 - 1)
-		l[i] = float32(v)
-		r[i] = float32(v*0.9 + 0.05*math.Sin(2*math.Pi*ch[2]*t))
-	}
-	return &audio.Buffer{Rate: rate, Data: [][]float32{l, r}, BitDepth: 16}
-}
+// song is the synthetic music the tests encode.
+func song(seconds int, seed uint64) *audio.Buffer { return audiotest.Song(seconds, seed) }
 
 // songFiles writes the song as WAV, FLAC and MP3 (lame) into dir.
 func songFiles(t *testing.T, dir string, b *audio.Buffer) map[string]string {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/manage"
 	"github.com/keyward/keyward/internal/openapi"
+	"github.com/keyward/keyward/internal/portal"
 	"github.com/keyward/keyward/internal/ratelimit"
 	"github.com/keyward/keyward/internal/replay"
 	"github.com/keyward/keyward/internal/store"
@@ -184,6 +186,23 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 		op.Group, op.Profiles, op.SingleUse = rt.Policy.Group, rt.Policy.Profiles, rt.Policy.SingleUse
 		handle(op, door.Require(rt.Policy)(rt.Handler))
 	}
+
+	// The developer portal: browser routes, cookie sessions kept in the
+	// store's database so any node can serve any browser.
+	sessions, err := portal.NewSQLSessionStore(ctx, s.store.Driver())
+	if err != nil {
+		return nil, fmt.Errorf("portal sessions: %w", err)
+	}
+	p, err := portal.New(portal.Config{
+		Services: s.store, Logger: s.log, PublicURL: cfg.PublicURL,
+		Secure:       strings.HasPrefix(cfg.PublicURL, "https://"),
+		SessionStore: sessions, Sealer: s.sealer,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	mux.Handle("/portal/", p.Handler())
+	mux.Handle("GET /{$}", http.RedirectHandler("/portal/", http.StatusFound))
 
 	// Operations.
 	handle(openapi.Operation{Pattern: "GET /healthz", ID: "keyward.health", Summary: "Liveness: the process answers", Tag: "operations"},

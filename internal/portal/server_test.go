@@ -1,0 +1,90 @@
+package portal_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"github.com/keyward/keyward/internal/server"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/keyward/keyward/token"
+)
+
+// testServer is a running keyward as the browser tests see it: a base URL
+// that serves the portal at /portal/ and the Encoding API at
+// /v3/sl/encoding, and the first admin's login.
+type testServer struct {
+	URL                       string
+	AdminEmail, AdminPassword string
+}
+
+// startServer starts the server the browser tests drive.
+//
+// It is the one seam to swap for the real `keyward serve` (internal/server
+// with the auth middleware and the Encoding API): until that is wired, it
+// serves this package's portal on a real SQLite file with a DB-backed
+// session store, and a stand-in for POST /v3/sl/encoding that verifies the
+// request token against the store's LookupKey exactly as DESIGN §2 says (no
+// cache, so a revocation is refused at once).
+func startServer(t *testing.T) *testServer {
+	t.Helper()
+	// The real keyward serve, in process: portal, door, management and
+	// Encoding APIs on a SQLite store of the test's own. The Encoding API's
+	// download guard refuses the loopback src the test sends without
+	// connecting anywhere.
+	cfg := server.Defaults()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Data = t.TempDir()
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		srv.Close()
+	})
+	raw, err := os.ReadFile(filepath.Join(cfg.Data, server.AdminFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var admin server.AdminCredentials
+	if err := json.Unmarshal(raw, &admin); err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{URL: srv.URL(), AdminEmail: admin.Email, AdminPassword: admin.Password}
+}
+
+// callEncoding signs a request token with key and secret and posts it to
+// the server's Encoding API; it returns the status and params.err.
+func callEncoding(t *testing.T, base, key, secret string) (int, string) {
+	t.Helper()
+	tok, err := token.New(token.Request, key, []byte(secret)).SetMethod("POST").SetURL("/v3/sl/encoding").
+		SetArg(map[string]string{"src": "http://127.0.0.1:9/song.mp3", "artist": "Example"}).ToJWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(base+"/v3/sl/encoding", "application/json", strings.NewReader(`{"data":"`+tok+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Params struct {
+			Err string `json:"err"`
+		} `json:"params"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil && !errors.Is(err, io.EOF) {
+		t.Fatalf("POST /v3/sl/encoding: %d, body not JSON: %v", resp.StatusCode, err)
+	}
+	return resp.StatusCode, env.Params.Err
+}
