@@ -223,3 +223,33 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 var _ = fmt.Sprint
+
+// TestEncodeCommand runs "keyward encode SRC --artist A --wait --out FILE"
+// against a real server and detects the file it saved.
+func TestEncodeCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := songFiles(t, dir, song(30, 4))
+	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer songs.Close()
+	n := startNode(t, "", "--fetch-allow", "127.0.0.1/32")
+	app := encodingCreds(t, n)
+	out := filepath.Join(t.TempDir(), "marked.wav")
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "KEYWARD_KEY=" + app.Key, "KEYWARD_SECRET=" + app.Secret}
+	stdout, stderr, code := keyward(t, env, "encode", songs.URL+"/song.mp3", "--artist", "Cli Artist", "--wait", "--out", out, "--server", n.URL, "--json")
+	if code != 0 {
+		t.Fatalf("keyward encode: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var res struct {
+		Status    string `json:"status"`
+		Soundlink string `json:"soundlink"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil || res.Status != "complete" || res.Soundlink == "" {
+		t.Fatalf("keyward encode --json printed %q (%v)", stdout, err)
+	}
+	got := detectFile(t, n, app, songs, dir, "cli-out.wav", mustRead(t, out))
+	if !got.Found || got.Soundlink.ID != res.Soundlink || got.Soundlink.Artist != "Cli Artist" {
+		t.Errorf("detect on the file keyward encode saved: %+v, want %s", got, res.Soundlink)
+	}
+	_ = files
+}
