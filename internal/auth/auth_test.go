@@ -54,7 +54,7 @@ var (
 		Profiles: token.ProfileSet(token.Request, token.QSH), SingleUse: true}
 	queryRoute = auth.Route{APIID: "sl.encoding.query", Group: "encoding",
 		Profiles: token.ProfileSet(token.Request, token.QSH)}
-	mgmtRoute = auth.Route{APIID: "keyward.management", Profiles: token.ProfileSet(token.Management)}
+	mgmtRoute  = auth.Route{APIID: "keyward.management", Profiles: token.ProfileSet(token.Management)}
 	adminRoute = auth.Route{APIID: "keyward.admin", Profiles: token.ProfileSet(token.Management), AdminOnly: true}
 	otherGroup = auth.Route{APIID: "rooms.list", Group: "rooms", Profiles: token.ProfileSet(token.Management)}
 	roomsRoute = auth.Route{APIID: "rooms.connect", Profiles: token.ProfileSet(token.App, token.APIKey),

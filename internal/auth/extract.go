@@ -75,10 +75,11 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.
 		_ = rc.SetReadDeadline(time.Now().Add(timeout))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if timeout > 0 {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
 	if err != nil {
+		// Leave the deadline passed and close the connection after the
+		// answer: net/http would otherwise try to drain the rest of the
+		// body before writing it, and wait on a slow client forever.
+		w.Header().Set("Connection", "close")
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, errBodyTooBig
 		}
@@ -86,6 +87,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.
 			return nil, errSlowBody
 		}
 		return nil, envelope.Wrap(envelope.CodeBadRequest, "the body could not be read", err)
+	}
+	if timeout > 0 {
+		_ = rc.SetReadDeadline(time.Time{})
 	}
 	r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -79,6 +80,19 @@ func Status(code string) int {
 		return token.Code(code).Status()
 	}
 	return http.StatusInternalServerError
+}
+
+// Codes returns every code of the table, sorted.
+func Codes() []string {
+	out := make([]string, 0, len(statuses)+len(tokenCodes))
+	for c := range statuses {
+		out = append(out, c)
+	}
+	for c := range tokenCodes {
+		out = append(out, string(c))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Coder is implemented by error types of other packages that know their

@@ -77,6 +77,18 @@ func (m *Memory) Allow(_ context.Context, key string, l Limit) (Decision, error)
 	return b.take(now, l), nil
 }
 
+// Len returns the number of buckets held.
+func (m *Memory) Len() int {
+	n := 0
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
 func (b *bucket) take(now int64, l Limit) Decision {
 	if el := now - b.last; el > 0 {
 		b.tokens = math.Min(float64(l.Burst), b.tokens+float64(el)*l.Rate/1e9)

@@ -127,4 +127,7 @@ func TestMemoryBoundsKeys(t *testing.T) {
 			t.Fatalf("Allow: %v", err)
 		}
 	}
+	if n := l.Len(); n > 64+64 {
+		t.Fatalf("Len() = %d after 10000 keys with MaxKeys 64, want about 64", n)
+	}
 }

@@ -3,6 +3,7 @@ package replay_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +13,15 @@ import (
 	"github.com/keyward/keyward/internal/replay/replaytest"
 	"github.com/keyward/keyward/internal/testenv"
 )
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 func TestMemory(t *testing.T) {
 	t.Parallel()
@@ -72,12 +82,9 @@ func TestMemoryRefusesWhenFull(t *testing.T) {
 
 func TestMemoryFakeClock(t *testing.T) {
 	t.Parallel()
-	now := time.Unix(1_700_000_000, 0)
-	var mu = make(chan struct{}, 1)
-	mu <- struct{}{}
-	clock := func() time.Time { <-mu; defer func() { mu <- struct{}{} }(); return now }
-	advance := func(d time.Duration) { <-mu; now = now.Add(d); mu <- struct{}{} }
-	s, err := replay.NewMemory(replay.MemoryConfig{NowFunc: clock})
+	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	advance := clock.Advance
+	s, err := replay.NewMemory(replay.MemoryConfig{NowFunc: clock.Now})
 	if err != nil {
 		t.Fatalf("NewMemory: %v", err)
 	}

@@ -38,6 +38,10 @@ type Config struct {
 	// MasterKey is the master key itself (hex or base64); prefer the
 	// environment variable KEYWARD_MASTER_KEY to a config file.
 	MasterKey string `koanf:"master_key"`
+	// Gateway is a JSON routes file that puts keyward in front of upstream
+	// APIs: each route maps a path prefix to an upstream URL with its own
+	// policy (group, profiles, single use). Empty means no gateway.
+	Gateway string `koanf:"gateway"`
 	// AdminEmail is the e-mail of the admin account made on first start.
 	// Default admin@localhost.
 	AdminEmail string `koanf:"admin_email"`

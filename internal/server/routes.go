@@ -2,16 +2,15 @@ package server
 
 import (
 	"context"
-	"strings"
 	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/keyward/keyward/internal/auth"
@@ -20,9 +19,11 @@ import (
 	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/internal/fetch"
+	"github.com/keyward/keyward/internal/gateway"
 	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/manage"
 	"github.com/keyward/keyward/internal/openapi"
+	"github.com/keyward/keyward/internal/ops"
 	"github.com/keyward/keyward/internal/portal"
 	"github.com/keyward/keyward/internal/ratelimit"
 	"github.com/keyward/keyward/internal/replay"
@@ -80,6 +81,7 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		rc := goredis.NewClient(opt)
+		s.redis = rc
 		s.closers = append(s.closers, rc.Close)
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
@@ -147,10 +149,10 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
 	// Every route goes through handle, which also lists it for the
 	// OpenAPI document.
-	var ops []openapi.Operation
+	var documented []openapi.Operation
 	handle := func(op openapi.Operation, h http.Handler) {
 		mux.Handle(op.Pattern, h)
-		ops = append(ops, op)
+		documented = append(documented, op)
 	}
 
 	// The management API: management tokens only; the services decide what
@@ -204,31 +206,50 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	mux.Handle("/portal/", p.Handler())
 	mux.Handle("GET /{$}", http.RedirectHandler("/portal/", http.StatusFound))
 
-	// Operations.
-	handle(openapi.Operation{Pattern: "GET /healthz", ID: "keyward.health", Summary: "Liveness: the process answers", Tag: "operations"},
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			envelope.Write(w, r, http.StatusOK, "keyward.health", map[string]string{"status": "ok"})
-		}))
-	handle(openapi.Operation{Pattern: "GET /readyz", ID: "keyward.ready", Summary: "Readiness: the store answers", Tag: "operations"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := s.store.Ping(ctx); err != nil {
-			envelope.Error(w, r, envelope.Wrap(envelope.CodeUnavailable, "the store does not answer", err))
-			return
+	// The gateway: verified requests proxied to upstream APIs.
+	if cfg.Gateway != "" {
+		routes, err := gateway.LoadRoutes(cfg.Gateway)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
 		}
-		envelope.Write(w, r, http.StatusOK, "keyward.ready", map[string]string{"status": "ready"})
-	}))
-	handle(openapi.Operation{Pattern: "GET /metrics", ID: "keyward.metrics", Summary: "Prometheus metrics (text format, not an envelope)", Tag: "operations"},
-		promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	ops = append(ops, openapi.Operation{Pattern: "GET /openapi.json", ID: "keyward.openapi", Summary: "This document", Tag: "operations"})
-	doc, err := openapi.Document("keyward", "1.0", ops)
+		gw, err := gateway.New(gateway.Config{Auth: door, Routes: routes, Logger: s.log})
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		for _, rt := range gw.Routes() {
+			prefix := strings.TrimSuffix(rt.Prefix, "/")
+			for _, pattern := range []string{prefix, prefix + "/"} {
+				if err := safeHandle(mux, pattern, gw); err != nil {
+					return nil, fmt.Errorf("gateway route %s: %w", rt.Prefix, err)
+				}
+			}
+			documented = append(documented, openapi.Operation{Pattern: "POST " + prefix, ID: rt.Auth.APIID,
+				Summary: "Proxied to " + rt.Upstream.Redacted(), Group: rt.Auth.Group, Profiles: rt.Auth.Profiles, SingleUse: rt.Auth.SingleUse, Tag: "gateway"})
+		}
+	}
+
+	// Operations.
+	for _, op := range []openapi.Operation{
+		{Pattern: "GET /healthz", ID: "keyward.health", Summary: "Liveness: the process answers", Tag: "operations"},
+		{Pattern: "GET /readyz", ID: "keyward.ready", Summary: "Readiness: the store (and Redis) answer", Tag: "operations"},
+		{Pattern: "GET /metrics", ID: "keyward.metrics", Summary: "Prometheus metrics (text format, not an envelope)", Tag: "operations"},
+		{Pattern: "GET /openapi.json", ID: "keyward.openapi", Summary: "This document", Tag: "operations"},
+	} {
+		documented = append(documented, op)
+	}
+	doc, err := openapi.Document("keyward", "1.0", documented)
 	if err != nil {
 		return nil, err
 	}
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(doc)
-	})
+	checks := []ops.Check{{Name: "store", Func: s.store.Ping}}
+	if s.redis != nil {
+		checks = append(checks, ops.Check{Name: "redis", Func: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }})
+	}
+	oh, err := ops.New(ops.Config{Checks: checks, Gatherer: reg, OpenAPI: doc, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	oh.Register(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		envelope.Error(w, r, envelope.Errorf(envelope.CodeNotFound, "no such API: %s %s", r.Method, r.URL.Path))
 	})
@@ -281,6 +302,18 @@ func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
 	s.encoding = enc
 	s.closers = append(s.closers, enc.Close)
 	return enc, nil
+}
+
+// safeHandle registers pattern, turning ServeMux's panic on a conflicting
+// pattern into an error (the routes file is the operator's).
+func safeHandle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
 }
 
 // withActor puts the credential's owner into the context as the actor

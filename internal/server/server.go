@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/notify"
@@ -45,6 +47,7 @@ type Server struct {
 	log      *slog.Logger
 	store    *store.Store
 	sealer   *seal.Sealer
+	redis    *goredis.Client
 	encoding *encoding.Service
 	ln       net.Listener
 	http     *http.Server

@@ -76,6 +76,7 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 	fl.StringArray("fetch-allow", nil, "CIDR the download guard may reach although private (repeatable)")
 	fl.String("public-url", "", "URL people reach this server at (default http://LISTEN)")
 	fl.String("master-key-file", "", "file holding the master key (default DATA/master.key; $KEYWARD_MASTER_KEY gives the key itself)")
+	fl.String("gateway", "", "JSON routes `FILE` that puts keyward in front of upstream APIs")
 	fl.String("admin-email", "", "e-mail of the admin made on first start (default admin@localhost)")
 	fl.Duration("leeway", d.Leeway, "clock skew forgiven on token dates")
 	fl.Duration("window", d.Window, "how old a request-bound token may be")

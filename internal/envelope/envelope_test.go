@@ -1,0 +1,155 @@
+package envelope_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/token"
+)
+
+type body struct {
+	ID     string `json:"id"`
+	Ver    string `json:"ver"`
+	ETS    int64  `json:"ets"`
+	Params struct {
+		ResMsgID string  `json:"resmsgid"`
+		MsgID    *string `json:"msgid"`
+		Status   string  `json:"status"`
+		Err      string  `json:"err"`
+		ErrMsg   string  `json:"errmsg"`
+	} `json:"params"`
+	Query string `json:"query"`
+}
+
+func decode(t *testing.T, rec *httptest.ResponseRecorder) body {
+	t.Helper()
+	var b body
+	if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, rec.Body)
+	}
+	return b
+}
+
+// credErr is another package's error type joining the table by Coder.
+type credErr struct{ code string }
+
+func (e *credErr) Error() string { return "credential: " + e.code + ": row 42 in table secrets" }
+
+func (e *credErr) EnvelopeCode() (string, int, string) {
+	if e.code == "not_found" {
+		return envelope.CodeNotFound, 0, "credential not found"
+	}
+	return "INTERNAL", 500, "should not be shown"
+}
+
+func TestWrite(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest("POST", "/v3/sl/encoding", nil)
+	r = r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: "sl.encoding.start", MsgID: "m-1"}))
+	rec := httptest.NewRecorder()
+	envelope.Write(rec, r, 200, "", map[string]any{"query": "q-9", "id": "must not win", "params": 1})
+	b := decode(t, rec)
+	if rec.Code != 200 || b.ID != "sl.encoding.start" || b.Ver != "3.0" || b.ETS == 0 || b.Query != "q-9" ||
+		b.Params.Status != "successful" || b.Params.MsgID == nil || *b.Params.MsgID != "m-1" || b.Params.Err != "" {
+		t.Fatalf("Write = %d %s", rec.Code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("Content-Type = %q", ct)
+	}
+	if strings.Count(rec.Body.String(), `"id"`) != 1 {
+		t.Fatalf("reserved member duplicated: %s", rec.Body)
+	}
+
+	rec = httptest.NewRecorder()
+	envelope.Write(rec, httptest.NewRequest("GET", "/", nil), 201, "x.y", struct {
+		Query string `json:"query"`
+	}{"<&>"})
+	b = decode(t, rec)
+	if b.ID != "x.y" || b.Params.MsgID != nil || b.Query != "<&>" {
+		t.Fatalf("Write without meta = %s", rec.Body)
+	}
+}
+
+func TestError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		err       error
+		status    int
+		code      string
+		msg       string
+		authn     bool
+		retry     string
+		mustNotIn string
+	}{
+		{"TokenExpired", token.ErrExpired, 401, "TOKEN_EXPIRED", "token expired", true, "", ""},
+		{"TokenWrapped", fmt.Errorf("verify: %w", &token.Error{Code: token.CodeClaimInvalid, Claim: "exp", Reason: "not a number"}), 401, "TOKEN_CLAIM_INVALID", "exp: not a number", true, "", ""},
+		{"GroupNotGranted", token.ErrGroupNotGranted, 403, "GROUP_NOT_GRANTED", "API group not granted", false, "", ""},
+		{"Profile", token.ErrProfile, 403, "TOKEN_PROFILE", "", false, "", ""},
+		{"RateLimited", &envelope.CodedError{Code: envelope.CodeRateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond}, 429, "RATE_LIMITED", "slow down", false, "2", ""},
+		{"BadRequest", envelope.Errorf(envelope.CodeBadRequest, "bad %s", "input"), 400, "BAD_REQUEST", "bad input", false, "", ""},
+		{"Coder", fmt.Errorf("find: %w", &credErr{"not_found"}), 404, "NOT_FOUND", "credential not found", false, "", "row 42"},
+		{"CoderInternal", &credErr{"boom"}, 500, "INTERNAL", "internal error", false, "", "should not be shown"},
+		{"MaxBytes", &http.MaxBytesError{Limit: 10}, 413, "BODY_TOO_LARGE", "", false, "", ""},
+		{"Plain", errors.New("pq: password authentication failed for user secret"), 500, "INTERNAL", "internal error", false, "", "secret"},
+		{"InternalCoded", envelope.Wrap(envelope.CodeInternal, "disk full at /var/x", errors.New("x")), 500, "INTERNAL", "internal error", false, "", "/var/x"},
+		{"Unavailable", envelope.Wrap(envelope.CodeUnavailable, "the store is unavailable", errors.New("dial")), 503, "UNAVAILABLE", "the store is unavailable", false, "", "dial"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			r := httptest.NewRequest("GET", "/x", nil)
+			r = r.WithContext(envelope.NewContext(context.Background(), &envelope.Meta{ID: "api.x", Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
+			rec := httptest.NewRecorder()
+			envelope.Error(rec, r, tt.err)
+			b := decode(t, rec)
+			if rec.Code != tt.status || b.Params.Err != tt.code || b.Params.Status != "failed" || b.ID != "api.x" {
+				t.Fatalf("Error(%v) = %d %s; want %d %s", tt.err, rec.Code, rec.Body, tt.status, tt.code)
+			}
+			if tt.msg != "" && b.Params.ErrMsg != tt.msg {
+				t.Fatalf("Error(%v) errmsg = %q, want %q", tt.err, b.Params.ErrMsg, tt.msg)
+			}
+			wa := rec.Header().Get("WWW-Authenticate")
+			if tt.authn != (wa != "") || (tt.authn && !strings.HasPrefix(wa, `Bearer error="invalid_token", error_description="`)) {
+				t.Fatalf("Error(%v) WWW-Authenticate = %q", tt.err, wa)
+			}
+			if got := rec.Header().Get("Retry-After"); got != tt.retry {
+				t.Fatalf("Error(%v) Retry-After = %q, want %q", tt.err, got, tt.retry)
+			}
+			if tt.mustNotIn != "" && strings.Contains(rec.Body.String(), tt.mustNotIn) {
+				t.Fatalf("Error(%v) echoes %q: %s", tt.err, tt.mustNotIn, rec.Body)
+			}
+			if tt.status >= 500 && !strings.Contains(logs.String(), "request failed") {
+				t.Fatalf("Error(%v): internal error not logged", tt.err)
+			}
+		})
+	}
+}
+
+func TestStatus(t *testing.T) {
+	t.Parallel()
+	tests := map[string]int{"TOKEN_MISSING": 401, "TOKEN_REPLAYED": 401, "PERMISSION_DENIED": 403, "NOT_FOUND": 404,
+		"METHOD_NOT_ALLOWED": 405, "CONFLICT": 409, "BODY_TOO_LARGE": 413, "RATE_LIMITED": 429, "INTERNAL": 500,
+		"UNAVAILABLE": 503, "WHATEVER": 500}
+	for code, want := range tests {
+		if got := envelope.Status(code); got != want {
+			t.Errorf("Status(%q) = %d, want %d", code, got, want)
+		}
+	}
+	for _, c := range envelope.Codes() {
+		if envelope.Status(c) == 500 && c != "INTERNAL" {
+			t.Errorf("code %s has no status in the table", c)
+		}
+	}
+}

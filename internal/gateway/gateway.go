@@ -1,0 +1,216 @@
+// Package gateway is keyward's gateway mode: a routes file maps path
+// prefixes to upstream URLs, each under an [auth.Route] policy, and requests
+// the door accepts are proxied with httputil.ReverseProxy.
+//
+// # What the upstream sees
+//
+//   - The token is gone: the Authorization header is removed, and for a
+//     request-profile token the body ({"data": token}, or whatever the
+//     client sent) is replaced by the token's arg JSON (Content-Type
+//     application/json). The arg is what the client signed; an unsigned body
+//     never reaches the upstream. Other profiles' bodies stream through
+//     unchanged.
+//   - Every client-sent X-Keyward-* header is removed, then the identity is
+//     set: X-Keyward-Key, X-Keyward-Credential (id), X-Keyward-Account,
+//     X-Keyward-Owner-Role, X-Keyward-Groups (comma-separated),
+//     X-Keyward-Profile, and, when the token has them, X-Keyward-Jti,
+//     X-Keyward-User, X-Keyward-Role, X-Keyward-Room and X-Keyward-Msgid.
+//     Upstreams must trust these headers only from the gateway: bind them to
+//     loopback or a private network.
+//   - X-Forwarded-For, -Host and -Proto are set (client-sent ones are
+//     dropped).
+//
+// # Errors and streaming
+//
+// Refusals by the door, unknown paths (404 NOT_FOUND) and methods (405
+// METHOD_NOT_ALLOWED) are answered with the envelope; so are upstream
+// failures: 502 BAD_GATEWAY, and 504 GATEWAY_TIMEOUT when the upstream's
+// response headers do not come within the route's timeout. Responses are
+// streamed (flushed as they arrive); a client that goes away cancels the
+// upstream request. The upstream's own responses pass through untouched.
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/token"
+)
+
+// Config configures [New].
+type Config struct {
+	// Auth is the door. Required.
+	Auth *auth.Authenticator
+	// Routes are the routes served. Required.
+	Routes []Route
+	// Transport is the base transport; each route uses a clone with its
+	// timeout. Default: http.DefaultTransport's settings with 256 idle
+	// connections per host.
+	Transport *http.Transport
+	// Logger receives upstream errors. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Gateway is the gateway's http.Handler.
+type Gateway struct {
+	cfg    Config
+	routes []*route // longest prefix first
+}
+
+type route struct {
+	Route
+	handler http.Handler
+}
+
+// New returns a gateway for cfg.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.Auth == nil {
+		return nil, errors.New("gateway: Config.Auth is required")
+	}
+	if len(cfg.Routes) == 0 {
+		return nil, errors.New("gateway: Config.Routes is empty")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 1024
+		t.MaxIdleConnsPerHost = 256
+		cfg.Transport = t
+	}
+	g := &Gateway{cfg: cfg}
+	for i := range cfg.Routes {
+		rt := cfg.Routes[i]
+		if err := rt.Validate(); err != nil {
+			return nil, err
+		}
+		if rt.Timeout == 0 {
+			rt.Timeout = DefaultTimeout
+		}
+		tr := cfg.Transport.Clone()
+		tr.ResponseHeaderTimeout = rt.Timeout
+		r := &route{Route: rt}
+		proxy := &httputil.ReverseProxy{
+			Rewrite:       r.rewrite,
+			Transport:     tr,
+			FlushInterval: -1,
+			ErrorHandler:  g.upstreamError,
+		}
+		r.handler = cfg.Auth.Require(rt.Auth)(proxy)
+		g.routes = append(g.routes, r)
+	}
+	slices.SortStableFunc(g.routes, func(a, b *route) int { return len(b.Prefix) - len(a.Prefix) })
+	return g, nil
+}
+
+// Routes returns the routes served, longest prefix first.
+func (g *Gateway) Routes() []Route {
+	out := make([]Route, len(g.routes))
+	for i, r := range g.routes {
+		out[i] = r.Route
+	}
+	return out
+}
+
+var (
+	errNoRoute  = envelope.Errorf(envelope.CodeNotFound, "no route for this path")
+	errMethod   = envelope.Errorf(envelope.CodeMethodNotAllowed, "method not allowed on this route")
+	errUpstream = "the upstream service failed"
+	errTimeout  = "the upstream service did not answer in time"
+)
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	for _, rt := range g.routes {
+		if !rt.matches(path) {
+			continue
+		}
+		if len(rt.Methods) > 0 && !slices.Contains(rt.Methods, r.Method) {
+			w.Header().Set("Allow", strings.Join(rt.Methods, ", "))
+			envelope.Error(w, r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: rt.Auth.APIID, Logger: g.cfg.Logger})), errMethod)
+			return
+		}
+		rt.handler.ServeHTTP(w, r)
+		return
+	}
+	envelope.Error(w, r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: "keyward.gateway", Logger: g.cfg.Logger})), errNoRoute)
+}
+
+// rewrite builds the upstream request.
+func (rt *route) rewrite(pr *httputil.ProxyRequest) {
+	if rt.StripPrefix {
+		p := strings.TrimSuffix(rt.Prefix, "/")
+		pr.Out.URL.Path = "/" + strings.TrimPrefix(strings.TrimPrefix(pr.Out.URL.Path, p), "/")
+		if pr.Out.URL.RawPath != "" {
+			pr.Out.URL.RawPath = "/" + strings.TrimPrefix(strings.TrimPrefix(pr.Out.URL.RawPath, p), "/")
+		}
+	}
+	pr.SetURL(rt.Upstream)
+	pr.SetXForwarded()
+	h := pr.Out.Header
+	h.Del("Authorization")
+	for k := range h {
+		if strings.HasPrefix(k, "X-Keyward-") {
+			delete(h, k)
+		}
+	}
+	id, ok := auth.FromContext(pr.In.Context())
+	if !ok {
+		return
+	}
+	h["X-Keyward-Key"] = []string{id.Key}
+	h["X-Keyward-Credential"] = []string{strconv.FormatInt(id.CredentialID, 10)}
+	h["X-Keyward-Account"] = []string{strconv.FormatInt(id.AccountID, 10)}
+	h["X-Keyward-Owner-Role"] = []string{id.OwnerRole}
+	h["X-Keyward-Groups"] = []string{strings.Join(id.Groups, ",")}
+	h["X-Keyward-Profile"] = []string{id.Profile.String()}
+	setIf(h, "X-Keyward-Jti", id.JTI)
+	setIf(h, "X-Keyward-User", id.UserID)
+	setIf(h, "X-Keyward-Role", id.Role)
+	setIf(h, "X-Keyward-Room", id.RoomID)
+	setIf(h, "X-Keyward-Msgid", id.MsgID)
+	if id.Profile == token.Request {
+		arg := id.Arg
+		if arg == nil {
+			arg = []byte("{}")
+		}
+		pr.Out.Body = io.NopCloser(bytes.NewReader(arg))
+		pr.Out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(arg)), nil }
+		pr.Out.ContentLength = int64(len(arg))
+		h.Del("Transfer-Encoding")
+		h.Set("Content-Type", "application/json")
+	}
+}
+
+func setIf(h http.Header, k, v string) {
+	if v != "" {
+		h[k] = []string{v}
+	}
+}
+
+// upstreamError answers a failed upstream exchange with the envelope.
+func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		// The client went away; there is nobody to answer.
+		return
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		envelope.Error(w, r, envelope.Wrap(envelope.CodeGatewayTimeout, errTimeout, err))
+		return
+	}
+	envelope.Error(w, r, envelope.Wrap(envelope.CodeBadGateway, errUpstream, err))
+}
