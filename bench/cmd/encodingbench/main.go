@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/keyward/keyward/bench/machine"
 	"net"
 	"net/http"
 	"os"
@@ -21,7 +22,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -124,7 +124,7 @@ func run(n, seconds int, format string) error {
 	src := func(i int) string { return fmt.Sprintf("http://%s/song-%d.%s", sl.Addr(), i, format) }
 
 	fmt.Printf("keyward encoding benchmark: %d s %s song (%s), %d CPUs, %s\n", seconds, format, size(filepath.Join(songDir, name)), runtime.NumCPU(), runtime.Version())
-	fmt.Printf("load before: %s\n", loadavg())
+	fmt.Printf("load before: %s\n", machine.LoadAvg())
 
 	single, err := job(ctx, app, src(0))
 	if err != nil {
@@ -169,7 +169,7 @@ func run(n, seconds int, format string) error {
 		walls[0].Seconds(), walls[n/2].Seconds(), walls[n-1].Seconds(), runtime.NumCPU())
 	fmt.Printf("share of stage time: download %.0f%%, decode %.0f%%, mark %.0f%%, encode %.0f%%, store %.0f%%\n",
 		pct(sum.DownloadMS), pct(sum.DecodeMS), pct(sum.MarkMS), pct(sum.EncodeMS), pct(sum.StoreMS))
-	fmt.Printf("load after: %s\n", loadavg())
+	fmt.Printf("load after: %s\n", machine.LoadAvg())
 	return nil
 }
 
@@ -263,15 +263,6 @@ func size(path string) string {
 		return "?"
 	}
 	return fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6)
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	return strings.Join(f[:3], " ")
 }
 
 func met(ok bool) string {

@@ -13,10 +13,10 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/keyward/keyward/bench/machine"
 	"io"
 	"os"
 	"runtime"
@@ -135,7 +135,7 @@ func (m *Main) Run() error {
 		benches = append(benches, &bench{op: opSign, impl: impl.Name, fn: tokenbench.SignBenchmark(impl)})
 	}
 
-	loadBefore := loadAverage()
+	loadBefore := machine.LoadAvg()
 	start := time.Now()
 	for run := range m.Count {
 		fmt.Fprintf(m.Stderr, "tokenbench: run %d of %d (%d benchmarks, benchtime %s)\n", run+1, m.Count, len(benches), m.BenchTime)
@@ -148,12 +148,12 @@ func (m *Main) Run() error {
 		}
 	}
 	elapsed := time.Since(start)
-	loadAfter := loadAverage()
+	loadAfter := machine.LoadAvg()
 
 	w := m.Stdout
 	fmt.Fprintf(w, "keyward token benchmark: one HS256 management token (%d bytes), verify and sign\n", len(tok))
 	fmt.Fprintf(w, "peers:    %s\n", peerVersions())
-	fmt.Fprintf(w, "machine:  %s, %d CPUs, GOMAXPROCS %d, %s %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "machine:  %s, %d CPUs, GOMAXPROCS %d, %s %s/%s\n", machine.CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "load:     %s before, %s after (1, 5, 15 min averages; the machine may be shared)\n", loadBefore, loadAfter)
 	fmt.Fprintf(w, "runs:     median of %d runs of -benchtime %s each, interleaved; %s in all\n\n", m.Count, m.BenchTime, elapsed.Round(time.Second))
 	writeTable(w, benches)
@@ -295,32 +295,3 @@ func peerVersions() string {
 
 // cpuModel returns the first "model name" of /proc/cpuinfo, or GOARCH
 // where there is none.
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(name) == "model name" {
-			return strings.TrimSpace(value)
-		}
-	}
-	return runtime.GOARCH
-}
-
-// loadAverage returns the three load averages of /proc/loadavg, as uptime
-// prints them, or "unknown".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
