@@ -198,6 +198,27 @@ func TestMP3FromLame(t *testing.T) {
 	}
 }
 
+// TestMP3MPEG25 checks that an MPEG 2.5 file (8 kHz), which the decoder
+// cannot read, is refused cleanly as unsupported.
+func TestMP3MPEG25(t *testing.T) {
+	t.Parallel()
+	lame := testenv.Command(t, "lame")
+	dir := t.TempDir()
+	wav, mp3 := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.mp3")
+	os.WriteFile(wav, wavBytes(t, tone(8000, 1, 1)), 0o644)
+	if out, err := exec.Command(lame, "--quiet", "-b", "16", wav, mp3).CombinedOutput(); err != nil {
+		t.Fatalf("lame: %v: %s", err, out)
+	}
+	f, err := os.Open(mp3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := audio.Decode(f, audio.FormatUnknown, audio.Limits{}); !errors.Is(err, audio.ErrUnsupported) {
+		t.Fatalf("Decode(8 kHz MP3) error = %v, want ErrUnsupported", err)
+	}
+}
+
 func slicesContains(s []string, v string) bool {
 	for _, x := range s {
 		if x == v {

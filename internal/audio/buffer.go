@@ -148,16 +148,15 @@ var (
 	ErrEmpty = errors.New("audio: no samples")
 )
 
-// growChannels appends one frame's worth of capacity lazily: it is the
-// shared helper decoders use to append samples while enforcing maxFrames.
+// sink collects decoded channels; decoders append to it as samples arrive
+// and check room() first, so no header ever sizes an allocation.
 type sink struct {
 	data      [][]float32
 	maxFrames int
 }
 
 func newSink(channels, maxFrames int) *sink {
-	s := &sink{data: make([][]float32, channels), maxFrames: maxFrames}
-	return s
+	return &sink{data: make([][]float32, channels), maxFrames: maxFrames}
 }
 
 func (s *sink) frames() int { return len(s.data[0]) }

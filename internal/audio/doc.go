@@ -4,8 +4,9 @@
 // # Formats
 //
 // [Decode] reads WAV (PCM 8, 16, 24 and 32 bit, IEEE float 32 and 64 bit,
-// WAVE_FORMAT_EXTENSIBLE), FLAC and MP3 (MPEG-1/2 Layer III; the encoder
-// and decoder delay announced by a LAME/Xing tag is trimmed). The format is
+// WAVE_FORMAT_EXTENSIBLE), FLAC and MP3 (MPEG-1 and MPEG-2 Layer III; the
+// encoder and decoder delay announced by a LAME/Xing tag is trimmed; MPEG 2.5,
+// the 8–12 kHz variant, is refused with [ErrUnsupported]). The format is
 // sniffed from the content, never from a file name. [EncodeWAV] and
 // [EncodeFLAC] write a [Buffer] back at its own rate and channel count.
 // Ogg Vorbis, AAC and Opus are not decoded here: convert them first.

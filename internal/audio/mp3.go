@@ -25,6 +25,7 @@ type mp3Info struct {
 	encDelay   int
 	encPadding int
 	hasLame    bool
+	mpeg25     bool // MPEG 2.5 (8–12 kHz), which the decoder lacks
 }
 
 var mp3Rates = [3][3]int{
@@ -53,14 +54,14 @@ func parseMP3Head(head []byte) (*mp3Info, error) {
 			continue
 		}
 		h := binary.BigEndian.Uint32(p[i:])
-		ver := (h >> 19) & 3  // 0: 2.5, 2: 2, 3: 1
+		ver := (h >> 19) & 3   // 0: 2.5, 2: 2, 3: 1
 		layer := (h >> 17) & 3 // 1: layer III
 		rateIdx := (h >> 10) & 3
 		brIdx := (h >> 12) & 15
 		if ver == 1 || layer != 1 || rateIdx == 3 || brIdx == 15 || brIdx == 0 {
 			continue
 		}
-		info := &mp3Info{channels: 2}
+		info := &mp3Info{channels: 2, mpeg25: ver == 0}
 		row := map[uint32]int{3: 0, 2: 1, 0: 2}[ver]
 		info.rate = mp3Rates[row][rateIdx]
 		info.frameLen = 1152
@@ -131,7 +132,8 @@ func parseLameTag(x []byte, info *mp3Info) {
 	info.hasLame = true
 }
 
-// DecodeMP3 reads an MPEG-1/2/2.5 Layer III stream. A LAME/Xing header
+// DecodeMP3 reads an MPEG-1 or MPEG-2 Layer III stream (MPEG 2.5 is
+// refused with [ErrUnsupported]). A LAME/Xing header
 // frame is dropped, and the encoder and decoder delay it announces are
 // trimmed from the start and its padding from the end, so a LAME round trip
 // lines up with its source.
@@ -150,6 +152,9 @@ func DecodeMP3(r io.Reader, lim Limits) (buf *Buffer, err error) {
 	}
 	if err := lim.check(info.rate, info.channels); err != nil {
 		return nil, err
+	}
+	if info.mpeg25 {
+		return nil, fmt.Errorf("%w: mp3: MPEG 2.5 (%d Hz) is not decoded; convert it to WAV or FLAC first", ErrUnsupported, info.rate)
 	}
 	dec, err := mp3.NewDecoder(br)
 	if err != nil {

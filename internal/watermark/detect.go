@@ -31,6 +31,10 @@ const (
 	// minRho is the codeword agreement a decoded payload needs besides its
 	// integrity check; calibrated on unmarked music.
 	minRho = 0.30
+	// screenHops is how much of a segment (about 45 s) the speed search
+	// screens before decoding the screenKeep best speeds over all of it.
+	screenHops = 45 * analysisRate / detHop
+	screenKeep = 2
 	// minWinZ is the synchronisation z-score a window needs to contribute
 	// to a drift-tracked decode.
 	minWinZ = 3.0
@@ -44,7 +48,9 @@ const (
 // It returns the ids found, best first, or an empty slice when there is no
 // mark. A returned id has passed a 32-bit keyed integrity check and a
 // codeword-agreement threshold, so an id reported on unmarked audio is
-// vanishingly rare. Detect returns [ErrInput] for malformed input only.
+// vanishingly rare. Each stretch of up to three minutes yields at most one
+// id (the strongest); ids from different stretches of a long recording are
+// all reported. Detect returns [ErrInput] for malformed input only.
 func (m *Marker) Detect(samples [][]float32, rate int) ([]Result, error) {
 	if err := checkInput(samples, rate); err != nil {
 		return nil, err
@@ -348,19 +354,59 @@ func (m *Marker) detectSegment(x []float32) []Result {
 		return nil
 	}
 	sp := newSpectrum(x)
-	var sigma []float32
-	for _, s := range m.speeds() {
-		var d []float32
-		d, sigma = sp.features(s, sigma)
-		n := sp.hops - sub
-		if n <= 0 {
-			return nil
-		}
-		if r, ok := m.tryAlignments(d, n, s); ok {
+	n := sp.hops - sub
+	if n <= 0 {
+		return nil
+	}
+	d, sigma := sp.features(1, nil)
+	if r, ok := m.tryAlignments(d, n, 1); ok {
+		return []Result{r}
+	}
+	speeds := m.speeds()[1:]
+	if len(speeds) == 0 {
+		return nil
+	}
+	// Screen every speed on the first stretch of the segment, then decode
+	// only the most promising few over the whole of it.
+	const nb = binHi - binLo
+	screen := sp
+	if sp.hops > screenHops {
+		screen = &spectrum{hops: screenHops, pow: sp.pow[:screenHops*nb]}
+	}
+	type candidate struct{ s, score float64 }
+	cands := make([]candidate, 0, len(speeds))
+	for _, s := range speeds {
+		sd, _ := screen.features(s, sigma)
+		cands = append(cands, candidate{s, m.screenScore(sd, screen.hops-sub, s)})
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	for _, c := range cands[:min(screenKeep, len(cands))] {
+		d, _ := sp.features(c.s, sigma)
+		if r, ok := m.tryAlignments(d, n, c.s); ok {
 			return []Result{r}
 		}
 	}
 	return nil
+}
+
+// screenScore rates how well speed s fits: the mean, over windows, of each
+// window's best pilot z-score.
+func (m *Marker) screenScore(d []float32, n int, s float64) float64 {
+	if n <= 0 {
+		return 0
+	}
+	nAlign, nWin, S, Q := m.syncScores(d, n, s)
+	var sum float64
+	for w := range nWin {
+		best := 0.0
+		for t0 := range nAlign {
+			if q := Q[t0*nWin+w]; q > 0 {
+				best = math.Max(best, S[t0*nWin+w]/math.Sqrt(q))
+			}
+		}
+		sum += best
+	}
+	return sum / float64(nWin)
 }
 
 func (m *Marker) tryAlignments(d []float32, n int, s float64) (Result, bool) {

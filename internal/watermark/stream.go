@@ -20,17 +20,19 @@ type Embedder struct {
 	down           *audio.Resampler // nil at the analysis rate
 	targetSNR      float64
 
-	in       [][]float32 // input not yet output, from absolute index inOff
-	inOff    int64
-	total    int64 // input samples received
-	ended    bool
-	mono     []float32 // analysis-rate mix, from absolute index monoOff
-	monoOff  int
-	monoDone int // analysis-rate samples computed so far
-	mix      []float32
-	next     int // analysis-rate start of the next block
-	out      []float32
-	prevK    float32 // the previous block's scale, ramped from
+	in          [][]float32 // input not yet output, from absolute index inOff
+	inOff       int64
+	total       int64 // input samples received
+	ended       bool
+	mono        []float32 // analysis-rate mix, from absolute index monoOff
+	monoOff     int
+	monoDone    int // analysis-rate samples computed so far
+	mix         []float32
+	next        int // analysis-rate start of the next block
+	out         []float32
+	prevK       float32 // the previous block's scale, ramped from
+	outEnd      int64   // absolute end of the marked samples in the window
+	pendingDrop int     // window samples handed out, dropped at the next call
 
 }
 
@@ -68,7 +70,8 @@ func (m *Marker) NewEmbedder(rate, channels int, id ID) (*Embedder, error) {
 
 // Write takes the next chunk (one slice per channel, equal lengths) and
 // returns the marked samples that are ready, possibly none. The returned
-// slices are the caller's until the next call.
+// slices belong to the Embedder and are valid until the next call: copy
+// them out before calling again.
 func (e *Embedder) Write(chunk [][]float32) ([][]float32, error) {
 	if e.ended {
 		return nil, fmt.Errorf("%w: write after flush", ErrInput)
@@ -76,10 +79,13 @@ func (e *Embedder) Write(chunk [][]float32) ([][]float32, error) {
 	if len(chunk) != e.channels {
 		return nil, fmt.Errorf("%w: chunk of %d channels, stream of %d", ErrInput, len(chunk), e.channels)
 	}
-	for c, ch := range chunk {
+	for _, ch := range chunk {
 		if len(ch) != len(chunk[0]) {
 			return nil, fmt.Errorf("%w: ragged chunk", ErrInput)
 		}
+	}
+	e.compact()
+	for c, ch := range chunk {
 		e.in[c] = append(e.in[c], ch...)
 	}
 	e.total += int64(len(chunk[0]))
@@ -93,6 +99,7 @@ func (e *Embedder) Flush() ([][]float32, error) {
 		return nil, nil
 	}
 	e.ended = true
+	e.compact()
 	if float64(e.total)/float64(e.rate)*1e9 < PeriodDuration {
 		out := e.in
 		e.in = make([][]float32, e.channels)
@@ -154,7 +161,6 @@ func mixWindow(in [][]float32, off, lo, hi int64, buf []float32) []float32 {
 
 func (e *Embedder) process() [][]float32 {
 	e.extendMono()
-	var result [][]float32
 	for {
 		a := e.next
 		b := a + blockLen
@@ -169,28 +175,38 @@ func (e *Embedder) process() [][]float32 {
 		} else if e.monoDone < b+margin {
 			break
 		}
-		block := e.markBlock(a, b, last)
-		if result == nil {
-			result = block
-		} else {
-			for c := range result {
-				result[c] = append(result[c], block[c]...)
-			}
-		}
+		e.markBlock(a, b, last)
 		e.next = b
 		if last {
 			break
 		}
 	}
-	if e.ended && result == nil {
-		result = make([][]float32, e.channels)
+	// Hand out the marked stretch straight from the window; it is dropped
+	// at the next call.
+	n := int(e.outEnd - e.inOff)
+	res := make([][]float32, e.channels)
+	for c, ch := range e.in {
+		res[c] = ch[:n:n]
 	}
-	return result
+	e.pendingDrop = n
+	return res
 }
 
-// markBlock marks analysis-rate block [a, b) and returns its output-rate
-// samples, dropping what is no longer needed.
-func (e *Embedder) markBlock(a, b int, last bool) [][]float32 {
+// compact drops the samples handed out by the previous call.
+func (e *Embedder) compact() {
+	if e.pendingDrop == 0 {
+		return
+	}
+	for c, ch := range e.in {
+		e.in[c] = ch[:copy(ch, ch[e.pendingDrop:])]
+	}
+	e.inOff += int64(e.pendingDrop)
+	e.pendingDrop = 0
+}
+
+// markBlock marks analysis-rate block [a, b): it adds the mark to the
+// block's output-rate samples in the input window, in place.
+func (e *Embedder) markBlock(a, b int, last bool) {
 	reach := e.plan.up.Reach()
 	lo, hi := a-reach, b+reach
 	delta := e.plan.delta(e.mono, e.monoOff, lo, hi)
@@ -207,15 +223,11 @@ func (e *Embedder) markBlock(a, b int, last bool) [][]float32 {
 	out := e.out[:n]
 	e.plan.up.Range(out, delta, lo, int(A))
 	// Scale the block's mark to the target signal-to-noise ratio.
-	var es, ed float64
+	var es float64
 	for _, ch := range e.in {
-		for _, v := range ch[A-e.inOff : B-e.inOff] {
-			es += float64(v) * float64(v)
-		}
+		es += energy(ch[A-e.inOff : B-e.inOff])
 	}
-	for _, d := range out {
-		ed += float64(d) * float64(d)
-	}
+	ed := energy(out)
 	ed *= float64(e.channels)
 	k := float32(maxScale)
 	if ed > 0 {
@@ -235,25 +247,42 @@ func (e *Embedder) markBlock(a, b int, last bool) [][]float32 {
 		out[i] *= k
 	}
 	e.prevK = k
-	res := make([][]float32, e.channels)
-	for c, ch := range e.in {
+	for _, ch := range e.in {
 		seg := ch[A-e.inOff : B-e.inOff]
-		r := make([]float32, n)
 		for i, d := range out {
-			r[i] = seg[i] + d
+			seg[i] += d
 		}
-		res[c] = r
 	}
-	// Drop consumed input and analysis signal no later block reads.
-	drop := B - e.inOff
-	for c := range e.in {
-		e.in[c] = append(e.in[c][:0], e.in[c][drop:]...)
-	}
-	e.inOff = B
+	e.outEnd = B
+	// Drop analysis signal no later block reads.
 	if keep := b - margin; keep > e.monoOff {
 		d := min(keep-e.monoOff, len(e.mono))
 		e.mono = append(e.mono[:0], e.mono[d:]...)
 		e.monoOff += d
 	}
-	return res
+}
+
+// energy returns the sum of squares of x, accumulated in float32 over
+// short runs for speed and in float64 across them for accuracy.
+func energy(x []float32) float64 {
+	var total float64
+	for len(x) > 0 {
+		n := min(len(x), 1024)
+		var a0, a1, a2, a3 float32
+		run := x[:n]
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			v := (*[4]float32)(run[i:])
+			a0 += v[0] * v[0]
+			a1 += v[1] * v[1]
+			a2 += v[2] * v[2]
+			a3 += v[3] * v[3]
+		}
+		for ; i < n; i++ {
+			a0 += run[i] * run[i]
+		}
+		total += float64((a0 + a1) + (a2 + a3))
+		x = x[n:]
+	}
+	return total
 }

@@ -1,0 +1,139 @@
+package watermark
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/watermark"
+)
+
+func TestNewCmdEmbed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    string
+		want    EmbedOptions
+		wantErr string
+	}{
+		{name: "wav", args: "in.mp3 out.wav --id ff", want: EmbedOptions{In: "in.mp3", Out: "out.wav", ID: 0xff, Strength: 1, Format: "wav"}},
+		{name: "flac by name", args: "in.wav OUT.FLAC --id 0123456789abcdef", want: EmbedOptions{In: "in.wav", Out: "OUT.FLAC", ID: 0x0123456789abcdef, Strength: 1, Format: "flac"}},
+		{name: "format flag", args: "in.wav - --id 1 --format flac --strength 2", want: EmbedOptions{In: "in.wav", Out: "-", ID: 1, Strength: 2, Format: "flac"}},
+		{name: "no id", args: "in.wav out.wav", wantErr: "--id is required"},
+		{name: "bad id", args: "in.wav out.wav --id xyz", wantErr: "--id"},
+		{name: "long id", args: "in.wav out.wav --id 0123456789abcdef0", wantErr: "--id"},
+		{name: "bad strength", args: "in.wav out.wav --id 1 --strength 9", wantErr: "--strength"},
+		{name: "bad format", args: "in.wav out.wav --id 1 --format mp3", wantErr: "wav|flac"},
+		{name: "one arg", args: "in.wav --id 1", wantErr: "accepts 2 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, nil)
+			var got *EmbedOptions
+			cmd := newCmdEmbed(b.f, func(o *EmbedOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("embed %s: err %v, want %q", tt.args, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("embed %s: %v", tt.args, err)
+			}
+			if got.In != tt.want.In || got.Out != tt.want.Out || got.ID != tt.want.ID || got.Strength != tt.want.Strength || got.Format != tt.want.Format {
+				t.Errorf("embed %s: options %+v, want %+v", tt.args, *got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEmbedRun marks a real file, in both output formats, and checks the
+// result with the engine.
+func TestEmbedRun(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"wav", "flac"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, map[string]string{KeyEnv: testKey})
+			in := writeSong(t, b.dir, 8, 22050, 2)
+			out := filepath.Join(b.dir, "marked."+format)
+			opts := &EmbedOptions{Factory: b.f, In: in, Out: out, ID: 0xabc, Strength: 1, Format: format, JSON: true}
+			if err := embedRun(opts); err != nil {
+				t.Fatalf("embedRun: %v", err)
+			}
+			var sum embedSummary
+			if err := json.Unmarshal(b.out.Bytes(), &sum); err != nil {
+				t.Fatalf("summary %q: %v", b.out.String(), err)
+			}
+			if sum.ID != "0000000000000abc" || sum.Rate != 22050 || sum.Channels != 2 || sum.SNR < 25 || sum.Format != format {
+				t.Errorf("summary = %+v", sum)
+			}
+			fh, err := os.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fh.Close()
+			buf, err := audio.Decode(fh, audio.FormatUnknown, audio.Limits{})
+			if err != nil {
+				t.Fatalf("decode output: %v", err)
+			}
+			if string(buf.Format) != format || buf.Rate != 22050 || buf.Channels() != 2 {
+				t.Fatalf("output is %s %d Hz %d ch", buf.Format, buf.Rate, buf.Channels())
+			}
+			m, _ := watermark.New(watermark.Config{Key: []byte(testKey)})
+			rs, err := m.Detect(buf.Data, buf.Rate)
+			if err != nil || len(rs) == 0 || rs[0].ID != 0xabc {
+				t.Fatalf("Detect on the output = %v, %v; want id abc", rs, err)
+			}
+			if strings.Contains(b.out.String()+b.errOut.String(), testKey) {
+				t.Error("the key was printed")
+			}
+		})
+	}
+}
+
+func TestEmbedRunErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t, map[string]string{KeyEnv: testKey})
+	short := writeSong(t, b.dir, 1, 8000, 1)
+	tests := []struct {
+		name string
+		opts EmbedOptions
+		env  map[string]string
+		want error
+	}{
+		{"too short", EmbedOptions{In: short}, nil, watermark.ErrTooShort},
+		{"missing file", EmbedOptions{In: filepath.Join(b.dir, "nope.wav")}, nil, os.ErrNotExist},
+		{"not audio", EmbedOptions{In: "embed_test.go"}, nil, audio.ErrFormat},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tb := setup(t, map[string]string{KeyEnv: testKey})
+			o := tt.opts
+			o.Factory, o.Out, o.ID, o.Strength, o.Format = tb.f, filepath.Join(tb.dir, "o.wav"), 1, 1, "wav"
+			if err := embedRun(&o); !errors.Is(err, tt.want) {
+				t.Fatalf("embedRun error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	t.Run("no key", func(t *testing.T) {
+		t.Parallel()
+		tb := setup(t, nil)
+		err := embedRun(&EmbedOptions{Factory: tb.f, In: short, Out: filepath.Join(tb.dir, "o.wav"), ID: 1, Strength: 1})
+		if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok {
+			t.Fatalf("embedRun without a key: %v, want a flag error", err)
+		}
+	})
+}

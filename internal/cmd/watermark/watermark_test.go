@@ -1,0 +1,115 @@
+package watermark
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/cmd/factory"
+	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/iostreams"
+)
+
+const testKey = "cli test key: sixteen bytes or more"
+
+type testBundle struct {
+	f      *factory.Factory
+	out    *bytes.Buffer
+	errOut *bytes.Buffer
+	dir    string
+}
+
+func setup(t *testing.T, env map[string]string) testBundle {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	f := &factory.Factory{IOStreams: ios, Getenv: func(k string) string { return env[k] }}
+	return testBundle{f: f, out: out, errOut: errOut, dir: t.TempDir()}
+}
+
+// writeSong writes seconds of a noisy chord to a WAV file and returns its
+// path.
+func writeSong(t *testing.T, dir string, seconds float64, rate, channels int) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := int(seconds * float64(rate))
+	b := &audio.Buffer{Rate: rate, BitDepth: 16, Data: make([][]float32, channels)}
+	for c := range b.Data {
+		b.Data[c] = make([]float32, n)
+		var lp float64
+		for i := range n {
+			lp = 0.8*lp + 0.2*rng.NormFloat64()
+			tt := float64(i) / float64(rate)
+			v := 0.1*math.Sin(2*math.Pi*220*tt) + 0.05*math.Sin(2*math.Pi*1100*tt)*math.Sin(2*math.Pi*0.5*tt) + 0.05*lp
+			b.Data[c][i] = float32(v)
+		}
+	}
+	p := filepath.Join(dir, "song.wav")
+	fh, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	if err := audio.EncodeWAV(fh, b); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestNewCmdWatermark(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	cmd := NewCmdWatermark(b.f)
+	var names []string
+	for _, c := range cmd.Commands() {
+		names = append(names, c.Name())
+	}
+	if got := strings.Join(names, ","); got != "detect,embed" {
+		t.Fatalf("watermark subcommands = %s, want detect,embed", got)
+	}
+}
+
+func TestKeySources(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.key")
+	os.WriteFile(good, []byte(testKey+"\n"), 0o600)
+	short := filepath.Join(dir, "short.key")
+	os.WriteFile(short, []byte("short\n"), 0o600)
+	tests := []struct {
+		name    string
+		file    string
+		env     string
+		want    string
+		flagErr bool
+	}{
+		{"file", good, "", testKey, false},
+		{"env", "", testKey, testKey, false},
+		{"file wins over env", good, "another key of enough length", testKey, false},
+		{"none", "", "", "", true},
+		{"short file", short, "", "", true},
+		{"short env", "", "short", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, map[string]string{KeyEnv: tt.env})
+			k := keyFlags{KeyFile: tt.file}
+			got, err := k.key(b.f)
+			if tt.flagErr {
+				if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok {
+					t.Fatalf("key() error = %v, want a flag error", err)
+				}
+				return
+			}
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("key() = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
