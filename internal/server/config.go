@@ -65,6 +65,10 @@ type Config struct {
 
 	// SMTP sends notification e-mail when Addr is set.
 	SMTP SMTPConfig `koanf:"smtp"`
+	// S3 keeps encoded songs in an S3-compatible bucket when Bucket is
+	// set, instead of DATA/files: the scale-out option, so that any node
+	// can serve any file.
+	S3 S3Config `koanf:"s3"`
 
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `koanf:"log_level"`
@@ -85,6 +89,23 @@ type SMTPConfig struct {
 	Password string `koanf:"password"`
 	// TLS is "starttls" (default when authenticating), "tls" or "none".
 	TLS string `koanf:"tls"`
+}
+
+// S3Config is an S3-compatible object store.
+type S3Config struct {
+	// Endpoint is the service URL, e.g. https://s3.eu-west-1.amazonaws.com
+	// or http://127.0.0.1:9000.
+	Endpoint string `koanf:"endpoint"`
+	// Region signs requests. Default us-east-1.
+	Region string `koanf:"region"`
+	// Bucket holds the files; setting it turns the S3 store on.
+	Bucket string `koanf:"bucket"`
+	// Prefix is put before every object name.
+	Prefix string `koanf:"prefix"`
+	// AccessKey and SecretKey are the store's credentials (prefer
+	// KEYWARD_S3_SECRET_KEY to a flag).
+	AccessKey string `koanf:"access_key"`
+	SecretKey string `koanf:"secret_key"`
 }
 
 // Defaults returns the configuration with every default filled in.
@@ -138,6 +159,9 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
+	}
+	if c.S3.Bucket != "" && (c.S3.Endpoint == "" || c.S3.AccessKey == "" || c.S3.SecretKey == "") {
+		errs = append(errs, errors.New("s3: a bucket needs an endpoint, an access key and a secret key"))
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Listen

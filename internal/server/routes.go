@@ -274,11 +274,19 @@ func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
-	files, err := blob.NewLocal(blob.LocalConfig{
-		Dir:     filepath.Join(cfg.Data, "files"),
-		Secret:  s.sealer.DeriveKey("blob links", 32),
-		BaseURL: cfg.PublicURL,
-	})
+	var files blob.Store
+	if cfg.S3.Bucket != "" {
+		files, err = blob.NewS3(blob.S3Config{
+			Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region, Bucket: cfg.S3.Bucket, Prefix: cfg.S3.Prefix,
+			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey,
+		})
+	} else {
+		files, err = blob.NewLocal(blob.LocalConfig{
+			Dir:     filepath.Join(cfg.Data, "files"),
+			Secret:  s.sealer.DeriveKey("blob links", 32),
+			BaseURL: cfg.PublicURL,
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("files: %w", err)
 	}

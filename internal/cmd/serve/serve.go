@@ -90,6 +90,12 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 	fl.String("smtp-username", "", "SMTP user")
 	fl.String("smtp-password", "", "SMTP password (prefer $KEYWARD_SMTP_PASSWORD)")
 	fl.String("smtp-tls", "", "starttls, tls or none")
+	fl.String("s3-endpoint", "", "S3-compatible store URL, to keep encoded songs in a bucket")
+	fl.String("s3-region", "", "S3 region (default us-east-1)")
+	fl.String("s3-bucket", "", "S3 bucket; setting it turns the S3 store on")
+	fl.String("s3-prefix", "", "prefix of every object name")
+	fl.String("s3-access-key", "", "S3 access key")
+	fl.String("s3-secret-key", "", "S3 secret key (prefer $KEYWARD_S3_SECRET_KEY)")
 	fl.String("log-level", d.LogLevel, "debug, info, warn or error")
 	fl.String("log-format", d.LogFormat, "text or json")
 	fl.Duration("shutdown-timeout", d.ShutdownTimeout, "how long a graceful shutdown may take")
@@ -100,8 +106,10 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 // and "FETCH_ALLOW" to "fetch_allow", "smtp-addr" to "smtp.addr".
 func keyOf(name string) string {
 	k := strings.ToLower(strings.ReplaceAll(name, "-", "_"))
-	if rest, ok := strings.CutPrefix(k, "smtp_"); ok {
-		return "smtp." + rest
+	for _, table := range []string{"smtp", "s3"} {
+		if rest, ok := strings.CutPrefix(k, table+"_"); ok {
+			return table + "." + rest
+		}
 	}
 	return k
 }
