@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Parse decodes a compact JWS into c without checking its signature or its
@@ -82,14 +83,10 @@ func Parse(c *Claims, raw []byte) error {
 	return nil
 }
 
-// ParseString is [Parse] for a string.
+// ParseString is [Parse] for a string. It reads raw in place: Parse only
+// reads its input and copies what it keeps, so the string is never written.
 func ParseString(c *Claims, raw string) error {
-	if len(raw) > MaxTokenSize {
-		c.reset()
-		return ErrTooLarge
-	}
-	var buf [MaxTokenSize]byte
-	return Parse(c, buf[:copy(buf[:], raw)])
+	return Parse(c, unsafe.Slice(unsafe.StringData(raw), len(raw)))
 }
 
 // strictObject checks raw with the same scanner Parse uses for payloads.
