@@ -377,7 +377,7 @@ func TestDecodeHourLong(t *testing.T) {
 		t.Skip("short")
 	}
 	const rate, secs = 8000, 3600
-	mk := func() *io_reader { return newSilentWAV(rate, secs) }
+	mk := func() *silentWAV { return newSilentWAV(rate, secs) }
 	if _, err := audio.Decode(mk(), audio.FormatUnknown, audio.Limits{}); !errors.Is(err, audio.ErrTooLong) {
 		t.Fatalf("hour-long WAV under the default limit: %v, want ErrTooLong", err)
 	}

@@ -5,13 +5,13 @@ import (
 	"io"
 )
 
-// io_reader produces a mono 16-bit WAV of silence without storing it.
-type io_reader struct {
+// silentWAV streams a mono 16-bit WAV of silence without storing it.
+type silentWAV struct {
 	hdr  []byte
 	left int64
 }
 
-func newSilentWAV(rate, secs int) *io_reader {
+func newSilentWAV(rate, secs int) *silentWAV {
 	size := uint32(rate * secs * 2)
 	h := make([]byte, 44)
 	copy(h[0:], "RIFF")
@@ -26,10 +26,10 @@ func newSilentWAV(rate, secs int) *io_reader {
 	binary.LittleEndian.PutUint16(h[34:], 16)
 	copy(h[36:], "data")
 	binary.LittleEndian.PutUint32(h[40:], size)
-	return &io_reader{hdr: h, left: int64(size)}
+	return &silentWAV{hdr: h, left: int64(size)}
 }
 
-func (r *io_reader) Read(p []byte) (int, error) {
+func (r *silentWAV) Read(p []byte) (int, error) {
 	if len(r.hdr) > 0 {
 		n := copy(p, r.hdr)
 		r.hdr = r.hdr[n:]

@@ -28,9 +28,13 @@ const (
 	// segmentOverlap.
 	segmentLen     = 180 * analysisRate
 	segmentOverlap = 20 * analysisRate
-	// minRho is the codeword agreement a decoded payload needs besides its
-	// integrity check; calibrated on unmarked music.
-	minRho = 0.30
+	// minRho is the agreement (Σ c·y / Σ |y|) between the received soft
+	// bits y and the re-encoded payload c that a decode needs besides its
+	// 32-bit keyed MAC. The maximum-likelihood codeword fits pure noise with
+	// an agreement of 0.70 on median (0.74 at the 99th percentile), so
+	// this halves the already negligible chance of a false id; genuine
+	// marks decode at 0.8 to 1.
+	minRho = 0.70
 	// screenHops is how much of a segment (about 45 s) the speed search
 	// screens before decoding the screenKeep best speeds over all of it.
 	screenHops = 45 * analysisRate / detHop
@@ -73,7 +77,7 @@ func (m *Marker) Detect(samples [][]float32, rate int) ([]Result, error) {
 			break
 		}
 	}
-	out := results[:0]
+	out := make([]Result, 0, len(results))
 	for _, r := range results {
 		if r.Confidence >= m.cfg.MinConfidence {
 			out = append(out, r)

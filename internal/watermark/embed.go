@@ -54,34 +54,14 @@ func (m *Marker) Embed(samples [][]float32, rate int, id ID) error {
 	if err != nil {
 		return err
 	}
-	// Feed one second at a time and write each marked stretch back in
-	// place: the embedder has copied what it still needs.
-	written := 0
-	put := func(out [][]float32) {
-		for c, ch := range out {
-			copy(samples[c][written:], ch)
-		}
-		if len(out) > 0 {
-			written += len(out[0])
-		}
-	}
-	chunk := make([][]float32, len(samples))
-	for pos := 0; pos < n; pos += rate {
-		end := min(n, pos+rate)
-		for c, ch := range samples {
-			chunk[c] = ch[pos:end]
-		}
-		out, err := e.Write(chunk)
-		if err != nil {
-			return err
-		}
-		put(out)
-	}
-	out, err := e.Flush()
-	if err != nil {
-		return err
-	}
-	put(out)
+	// The whole signal is at hand: let the embedder work on the caller's
+	// slices directly, as one stream that has already ended. It marks the
+	// samples in place and reads only samples it has not yet marked.
+	e.in = make([][]float32, len(samples))
+	copy(e.in, samples)
+	e.total = int64(n)
+	e.ended = true
+	e.process()
 	return nil
 }
 
@@ -368,26 +348,39 @@ func analysisSignal(samples [][]float32, rate int) ([]float32, error) {
 }
 
 // mixRange returns the average of the channels over [lo, hi), reusing buf.
+// Non-finite or absurd samples count as silence.
 func mixRange(samples [][]float32, lo, hi int, buf []float32) []float32 {
 	if cap(buf) < hi-lo {
 		buf = make([]float32, hi-lo)
 	}
 	buf = buf[:hi-lo]
-	copy(buf, samples[0][lo:hi])
-	for _, ch := range samples[1:] {
-		for i, v := range ch[lo:hi] {
-			buf[i] += v
+	sane := func(v float32) float32 {
+		if v != v || v > 1e6 || v < -1e6 {
+			return 0
 		}
+		return v
 	}
-	if len(samples) > 1 {
+	switch len(samples) {
+	case 1:
+		for i, v := range samples[0][lo:hi] {
+			buf[i] = sane(v)
+		}
+	case 2:
+		a, b := samples[0][lo:hi], samples[1][lo:hi:hi]
+		b = b[:len(a)]
+		for i := range a {
+			buf[i] = sane(0.5 * (a[i] + b[i]))
+		}
+	default:
+		copy(buf, samples[0][lo:hi])
+		for _, ch := range samples[1:] {
+			for i, v := range ch[lo:hi] {
+				buf[i] += v
+			}
+		}
 		inv := 1 / float32(len(samples))
 		for i := range buf {
-			buf[i] *= inv
-		}
-	}
-	for i, v := range buf {
-		if v != v || v > 1e6 || v < -1e6 { // NaN or absurd: treat as silence
-			buf[i] = 0
+			buf[i] = sane(buf[i] * inv)
 		}
 	}
 	return buf

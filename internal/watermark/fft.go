@@ -11,6 +11,8 @@ type realFFT struct {
 	twi    []float32
 	wr, wi []float32 // e^{-2πik/n}, k ≤ m, for the real split
 	zr, zi []float32
+	// stage[s] holds the twiddles of the stage of size 8<<s, contiguous.
+	stageR, stageI [][]float32
 }
 
 func newRealFFT(n int) *realFFT {
@@ -39,6 +41,15 @@ func newRealFFT(n int) *realFFT {
 	for k := range m + 1 {
 		a := -2 * math.Pi * float64(k) / float64(n)
 		f.wr[k], f.wi[k] = float32(math.Cos(a)), float32(math.Sin(a))
+	}
+	for size := 8; size <= m; size <<= 1 {
+		half, step := size/2, m/size
+		r, i := make([]float32, half), make([]float32, half)
+		for k := range half {
+			r[k], i[k] = f.twr[k*step], f.twi[k*step]
+		}
+		f.stageR = append(f.stageR, r)
+		f.stageI = append(f.stageI, i)
 	}
 	return f
 }
@@ -76,17 +87,16 @@ func (f *realFFT) cfft(inverse bool) {
 	if inverse {
 		sign = -1
 	}
-	for size := 8; size <= m; size <<= 1 {
+	for st, size := 0, 8; size <= m; st, size = st+1, size<<1 {
 		half := size >> 1
-		step := m / size
+		twr, twi := f.stageR[st][:half:half], f.stageI[st][:half:half]
 		for start := 0; start < m; start += size {
 			ar := zr[start : start+half : start+half]
 			ai := zi[start : start+half : start+half]
 			br := zr[start+half : start+size : start+size]
 			bi := zi[start+half : start+size : start+size]
 			for k := range ar {
-				wr := f.twr[k*step]
-				wi := sign * f.twi[k*step]
+				wr, wi := twr[k], sign*twi[k]
 				xr := br[k]*wr - bi[k]*wi
 				xi := br[k]*wi + bi[k]*wr
 				br[k], bi[k] = ar[k]-xr, ai[k]-xi

@@ -117,15 +117,15 @@ func (e *Embedder) riTotal() int {
 	return e.down.OutLen(int(e.total))
 }
 
-// extendMono computes the analysis signal as far as the input allows.
-func (e *Embedder) extendMono() {
+// extendMono computes the analysis signal as far as the input allows, but
+// not beyond limit.
+func (e *Embedder) extendMono(limit int) {
 	if e.down == nil {
-		hi := int(e.total)
-		lo := e.monoDone
-		if hi > lo {
-			e.mix = mixWindow(e.in, e.inOff, int64(lo), int64(hi), e.mix)
+		for e.monoDone < min(int(e.total), limit) {
+			stop := min(int(e.total), limit, e.monoDone+1<<16)
+			e.mix = mixWindow(e.in, e.inOff, int64(e.monoDone), int64(stop), e.mix)
 			e.mono = append(e.mono, e.mix...)
-			e.monoDone = hi
+			e.monoDone = stop
 		}
 		return
 	}
@@ -137,16 +137,18 @@ func (e *Embedder) extendMono() {
 		// Largest m whose filter input is all here.
 		end = int((e.total-int64(reach)-1)*analysisRate/int64(e.rate)) - 1
 	}
-	if end <= e.monoDone {
-		return
+	end = min(end, limit)
+	// In steps, so the mixed input held at once stays small.
+	for e.monoDone < end {
+		stop := min(end, e.monoDone+1<<16)
+		lo := max(0, int64(e.down.InPos(e.monoDone)-reach))
+		hi := min(e.total, int64(e.down.InPos(stop)+reach+1))
+		e.mix = mixWindow(e.in, e.inOff, lo, hi, e.mix)
+		n := stop - e.monoDone
+		e.mono = append(e.mono, make([]float32, n)...)
+		e.down.Range(e.mono[len(e.mono)-n:], e.mix, int(lo), e.monoDone)
+		e.monoDone = stop
 	}
-	lo := max(0, int64(e.down.InPos(e.monoDone)-reach))
-	hi := min(e.total, int64(e.down.InPos(end)+reach+1))
-	e.mix = mixWindow(e.in, e.inOff, lo, hi, e.mix)
-	n := end - e.monoDone
-	e.mono = append(e.mono, make([]float32, n)...)
-	e.down.Range(e.mono[len(e.mono)-n:], e.mix, int(lo), e.monoDone)
-	e.monoDone = end
 }
 
 // mixWindow returns the channels' average over absolute [lo, hi) of a
@@ -160,11 +162,11 @@ func mixWindow(in [][]float32, off, lo, hi int64, buf []float32) []float32 {
 }
 
 func (e *Embedder) process() [][]float32 {
-	e.extendMono()
 	for {
 		a := e.next
 		b := a + blockLen
 		last := false
+		e.extendMono(b + margin)
 		if e.ended {
 			if a >= e.riTotal() {
 				break

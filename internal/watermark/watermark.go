@@ -33,7 +33,9 @@ type Result struct {
 	ID ID
 	// Confidence is in (0, 1]: the agreement between the received soft bits
 	// and the re-encoded payload, rescaled so that the acceptance threshold
-	// maps to 0 and a perfect copy to 1.
+	// maps to 0 and a perfect copy to 1. Every result has passed the keyed
+	// integrity check whatever its confidence; a low one means a weak or
+	// damaged copy, not a doubtful id.
 	Confidence float64
 	// Offset is where, in the analysed samples, the first whole mark period
 	// of the detection starts.
