@@ -67,6 +67,9 @@ type Wrk struct {
 	Connections int
 	// Duration is wrk's -d, whole seconds (at least 1 s).
 	Duration time.Duration
+	// CPU, when set, runs wrk under "taskset -c CPU" so that it does not
+	// share a core with the servers it measures.
+	CPU string
 }
 
 // Run runs wrk against url and parses its report. It returns an error when
@@ -77,9 +80,11 @@ func (w *Wrk) Run(ctx context.Context, url string) (*Result, error) {
 	secs := max(int(w.Duration.Round(time.Second)/time.Second), 1)
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, w.Path,
-		"--latency", "-t1", "-c"+strconv.Itoa(w.Connections), "-d"+strconv.Itoa(secs)+"s",
-		"-s", w.Script, url)
+	args := []string{"--latency", "-t1", "-c" + strconv.Itoa(w.Connections), "-d" + strconv.Itoa(secs) + "s", "-s", w.Script, url}
+	cmd := exec.CommandContext(ctx, w.Path, args...)
+	if w.CPU != "" {
+		cmd = exec.CommandContext(ctx, "taskset", append([]string{"-c", w.CPU, w.Path}, args...)...)
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("wrk %s: %w\n%s", url, err, out)

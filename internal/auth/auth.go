@@ -69,6 +69,11 @@ type Config struct {
 	// REQUEST_TIMEOUT). Default 10 s; negative means none (rely on the
 	// server's ReadTimeout).
 	BodyReadTimeout time.Duration
+	// VerifiedCache is how many verified tokens of the reusable profiles
+	// (management, app, apikey) are remembered, so that a token sent again
+	// skips parsing and the HMAC; see verified.go for when a remembered token
+	// is trusted. Default [DefaultVerifiedCache]; negative turns it off.
+	VerifiedCache int
 	// Logger receives internal errors. Default slog.Default().
 	Logger *slog.Logger
 	// NowFunc is the clock. Default time.Now.
@@ -87,6 +92,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BodyReadTimeout == 0 {
 		c.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if c.VerifiedCache == 0 {
+		c.VerifiedCache = DefaultVerifiedCache
 	}
 	if c.Verifier.NowFunc == nil {
 		c.Verifier.NowFunc = c.NowFunc
@@ -121,6 +129,8 @@ type Authenticator struct {
 	replay    replay.Store
 	ownReplay *replay.Memory
 	window    time.Duration // how long a single-use token can be accepted after iat
+	leeway    int64         // seconds, as the verifier applies it
+	verified  *verifiedCache
 }
 
 // New returns an Authenticator and starts its key cache's poller; call
@@ -150,6 +160,10 @@ func New(cfg Config) (*Authenticator, error) {
 		leeway = token.DefaultLeeway
 	}
 	a.window = window + max(leeway, 0) + time.Second
+	a.leeway = int64(max(leeway, 0) / time.Second)
+	if cfg.VerifiedCache > 0 {
+		a.verified = newVerifiedCache(cfg.VerifiedCache)
+	}
 	if a.keys, err = NewKeyCache(cfg.KeyCache); err != nil {
 		return nil, err
 	}
@@ -257,6 +271,22 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 		return false, token.ErrMissing
 	}
 
+	if a.verified != nil {
+		if e := a.verified.get(raw); e != nil && reusable(e.id.Profile, rt) && rt.Profiles.Has(e.id.Profile) &&
+			!(bare && e.id.Profile != token.APIKey) {
+			k, _, err := a.keys.Lookup(r.Context(), stringBytes(e.id.Key))
+			if err == nil && k == e.key && k.Active && e.stillValid(a.cfg.NowFunc(), a.leeway) {
+				meta := id.meta
+				*id = e.id
+				id.meta = meta
+				id.meta.MsgID = id.MsgID
+				a.verified.hits.Add(1)
+				return a.admit(r, rt, limit, k, id, raw)
+			}
+			a.verified.drop(raw)
+		}
+	}
+
 	c := claimsPool.Get().(*token.Claims)
 	defer claimsPool.Put(c)
 	if err := token.ParseString(c, raw); err != nil {
@@ -284,6 +314,16 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 		return false, err
 	}
 	id.fill(k, c)
+	if a.verified != nil && reusable(id.Profile, rt) {
+		a.verified.put(raw, newVerifiedEntry(k, id, c))
+	}
+	return a.admit(r, rt, limit, k, id, raw)
+}
+
+// admit runs the checks that follow a proven token, on the full path and
+// for a remembered one alike: route authorisation, jti revocation, the rate
+// limit and single use.
+func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit, k *Key, id *Identity, raw string) (bool, error) {
 	if err := rt.authorize(k, id); err != nil {
 		return true, err
 	}
