@@ -71,6 +71,12 @@ fi
 export KEYWARD_TEST_STRICT=1
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-count=1 ./...)
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './interop/node_modules/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" $unformatted >&2
+  exit 1
+fi
 log "go vet"
 go vet ./...
 log "go test ${args[*]}"

@@ -285,7 +285,7 @@ func forge384(header, payload string) string {
 }
 
 func mgmtWith(override string) string {
-	name := override[1:strings.Index(override[1:], `"`)+1]
+	name := override[1 : strings.Index(override[1:], `"`)+1]
 	return mgmtWithout(name)[:len(mgmtWithout(name))-1] + "," + override + "}"
 }
 

@@ -277,4 +277,3 @@ func TestKillNineLosesNoCredential(t *testing.T) {
 		}
 	}
 }
-
