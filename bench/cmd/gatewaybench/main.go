@@ -33,6 +33,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -84,6 +85,10 @@ type Main struct {
 	// Tokens is how many distinct tokens the wrk script rotates through.
 	// Default 1000.
 	Tokens int
+	// Rounds is how many times the whole sequence runs; the verdicts use
+	// the median ratio over the rounds, since one round on a shared machine
+	// swings by more than the targets' margins. Default 3.
+	Rounds int
 	// Pin runs the servers on CPU 1 (GOMAXPROCS 1) and wrk on CPU 0, so the
 	// load generator and the measured servers never share a core. Default
 	// on when there are two CPUs and taskset exists.
@@ -96,7 +101,7 @@ type Main struct {
 // standard output and error.
 func NewMain() *Main {
 	_, tasksetErr := exec.LookPath("taskset")
-	return &Main{Duration: 10 * time.Second, Warmup: 2 * time.Second, Connections: 32, Tokens: 1000,
+	return &Main{Duration: 10 * time.Second, Warmup: 2 * time.Second, Connections: 32, Tokens: 1000, Rounds: 3,
 		Pin: runtime.NumCPU() >= 2 && tasksetErr == nil, Stdout: os.Stdout, Stderr: os.Stderr}
 }
 
@@ -108,6 +113,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.Warmup, "warmup", m.Warmup, "unmeasured wrk run before each measured one; 0 for none")
 	fs.IntVar(&m.Connections, "connections", m.Connections, "wrk connections (-c)")
 	fs.IntVar(&m.Tokens, "tokens", m.Tokens, "distinct management tokens the wrk script rotates through")
+	fs.IntVar(&m.Rounds, "rounds", m.Rounds, "rounds of the whole sequence; verdicts on the median ratios")
 	fs.BoolVar(&m.Pin, "pin", m.Pin, "servers on CPU 1, wrk on CPU 0 (needs taskset and 2 CPUs)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -124,6 +130,8 @@ func (m *Main) ParseFlags(args []string) error {
 		bad = "-connections must be at least 1"
 	case m.Tokens < 1:
 		bad = "-tokens must be at least 1"
+	case m.Rounds < 1:
+		bad = "-rounds must be at least 1"
 	}
 	if bad != "" {
 		fmt.Fprintf(m.Stderr, "gatewaybench: %s\n", bad)
@@ -187,39 +195,56 @@ func (m *Main) Run(ctx context.Context) error {
 		measure.CPU, warm.CPU = "0", "0"
 	}
 
-	runs := []*run{
-		{label: "a", target: ts.Plain},
-		{label: "b", target: ts.Door},
-		{label: "c", target: ts.GolangJWT},
-		{label: "e", target: ts.BareProxy},
-		{label: "d", target: ts.Gateway},
-		{label: "a'", target: ts.Plain},
-		{label: "b'", target: ts.Door},
-	}
-	for i, r := range runs {
-		fmt.Fprintf(m.Stderr, "gatewaybench: run %d/%d: (%s) %s at %s\n", i+1, len(runs), r.label, r.target.Name, r.target.URL)
-		if m.Warmup > 0 {
-			if wr, err := warm.Run(ctx, r.target.URL); err != nil {
-				r.err = fmt.Errorf("warm-up: %w", err)
-				continue
-			} else if err := wr.Err(); err != nil {
-				r.err = fmt.Errorf("warm-up: %w", err)
-				continue
+	var door, gw, jwt []float64
+	var errs []error
+	for round := 1; round <= m.Rounds; round++ {
+		runs := []*run{
+			{label: "a", target: ts.Plain},
+			{label: "b", target: ts.Door},
+			{label: "c", target: ts.GolangJWT},
+			{label: "e", target: ts.BareProxy},
+			{label: "d", target: ts.Gateway},
+			{label: "a'", target: ts.Plain},
+			{label: "b'", target: ts.Door},
+			{label: "d'", target: ts.Gateway},
+			{label: "e'", target: ts.BareProxy},
+		}
+		for i, r := range runs {
+			fmt.Fprintf(m.Stderr, "gatewaybench: run %d/%d: (%s) %s at %s\n", i+1, len(runs), r.label, r.target.Name, r.target.URL)
+			if m.Warmup > 0 {
+				if wr, err := warm.Run(ctx, r.target.URL); err != nil {
+					r.err = fmt.Errorf("warm-up: %w", err)
+					continue
+				} else if err := wr.Err(); err != nil {
+					r.err = fmt.Errorf("warm-up: %w", err)
+					continue
+				}
+			}
+			r.res, r.err = measure.Run(ctx, r.target.URL)
+			if r.err == nil {
+				r.err = r.res.Err()
 			}
 		}
-		r.res, r.err = measure.Run(ctx, r.target.URL)
-		if r.err == nil {
-			r.err = r.res.Err()
-		}
-	}
 
-	m.writeReport(runs, tokens, loadBefore, machine.LoadAvg())
-	var errs []error
-	for _, r := range runs {
-		if r.err != nil {
-			errs = append(errs, fmt.Errorf("run (%s) %s: %w", r.label, r.target.Name, r.err))
+		fmt.Fprintf(m.Stdout, "== round %d of %d\n", round, m.Rounds)
+		m.writeReport(runs, tokens, loadBefore, machine.LoadAvg())
+		fmt.Fprintln(m.Stdout)
+		by := map[string]*run{}
+		for _, r := range runs {
+			by[r.label] = r
+			if r.err != nil {
+				errs = append(errs, fmt.Errorf("round %d run (%s) %s: %w", round, r.label, r.target.Name, r.err))
+			}
 		}
+		door = append(door, reqRatio(by["b"], by["a"]), reqRatio(by["b'"], by["a'"]))
+		gw = append(gw, reqRatio(by["d"], by["e"]), reqRatio(by["d'"], by["e'"]))
+		jwt = append(jwt, reqRatio(by["c"], by["a"]))
 	}
+	fmt.Fprintf(m.Stdout, "== over %d rounds (median of the per-round ratios; each round gives two door ratios, (b)/(a) and (b')/(a'), and two gateway ratios, (d)/(e) and (d')/(e'))\n", m.Rounds)
+	fmt.Fprintf(m.Stdout, "door ratios %s; gateway ratios %s; golang-jwt ratios %s\n", formatRatios(door), formatRatios(gw), formatRatios(jwt))
+	writeTarget(m.Stdout, "median (b)/(a) keyward door vs plain handler", median(door), targetDoor)
+	writeTarget(m.Stdout, "median (d)/(e) keyward gateway vs bare ReverseProxy", median(gw), targetGateway)
+	fmt.Fprintf(m.Stdout, "comparison: median (c)/(a) golang-jwt middleware vs plain handler = %s\n", formatRatio(median(jwt)))
 	return errors.Join(errs...)
 }
 
@@ -241,7 +266,7 @@ func (m *Main) writeReport(runs []*run, tokens []string, loadBefore, loadAfter s
 	}
 
 	// Each row's ratio is its req/s over the row it is judged against.
-	base := map[string]string{"b": "a", "c": "a", "d": "e", "a'": "a", "b'": "a'"}
+	base := map[string]string{"b": "a", "c": "a", "d": "e", "a'": "a", "b'": "a'", "d'": "e'", "e'": "e"}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "run\ttarget\treq/s\tp50\tp99\trequests\tratio\t")
 	for _, r := range runs {
@@ -266,6 +291,27 @@ func (m *Main) writeReport(runs []*run, tokens []string, loadBefore, loadAfter s
 		formatRatio(reqRatio(byLabel["c"], byLabel["a"])), formatRatio(reqRatio(byLabel["b"], byLabel["c"])))
 	fmt.Fprintf(w, "drift: (a')/(a) = %s, (b')/(b) = %s (far from 1.00 means the machine's load changed during the runs)\n",
 		formatRatio(reqRatio(byLabel["a'"], byLabel["a"])), formatRatio(reqRatio(byLabel["b'"], byLabel["b"])))
+}
+
+// median returns the median of xs, or -1 when any is -1 (a failed run).
+func median(xs []float64) float64 {
+	if len(xs) == 0 || slices.Contains(xs, -1) {
+		return -1
+	}
+	ys := slices.Sorted(slices.Values(xs))
+	if n := len(ys); n%2 == 1 {
+		return ys[n/2]
+	} else {
+		return (ys[n/2-1] + ys[n/2]) / 2
+	}
+}
+
+func formatRatios(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = formatRatio(x)
+	}
+	return strings.Join(parts, " ")
 }
 
 // reqRatio returns r's req/s over base's, or -1 when either run failed.
