@@ -102,11 +102,13 @@ func New(cfg Config) (*Gateway, error) {
 		tr := cfg.Transport.Clone()
 		tr.ResponseHeaderTimeout = rt.Timeout
 		r := &route{Route: rt}
+		// FlushInterval stays 0: ReverseProxy already flushes streaming
+		// responses (event streams, unknown length) at once, and a flush
+		// after every write of a sized response only costs syscalls.
 		proxy := &httputil.ReverseProxy{
-			Rewrite:       r.rewrite,
-			Transport:     tr,
-			FlushInterval: -1,
-			ErrorHandler:  g.upstreamError,
+			Rewrite:      r.rewrite,
+			Transport:    tr,
+			ErrorHandler: g.upstreamError,
 		}
 		r.handler = cfg.Auth.Require(rt.Auth)(proxy)
 		g.routes = append(g.routes, r)
