@@ -11,21 +11,9 @@ import (
 // FindAuditEntries implements [credential.AuditService].
 func (s *Store) FindAuditEntries(ctx context.Context, filter *credential.AuditFilter) (*credential.AuditList, error) {
 	db := s.d.ReadDB()
-	p, err := s.resolve(ctx, db)
+	w, err := s.ownedPage(ctx, db, filter.Cursor, "actor_id", filter.ActorID)
 	if err != nil {
 		return nil, err
-	}
-	before, err := cursorID(filter.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	var w where
-	w.add("id < ?", before)
-	switch {
-	case !p.admin:
-		w.add("actor_id = ?", p.id)
-	case filter.ActorID != 0:
-		w.add("actor_id = ?", filter.ActorID)
 	}
 	if filter.Action != "" {
 		w.add("action = ?", filter.Action)

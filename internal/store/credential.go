@@ -219,21 +219,9 @@ func (s *Store) FindCredentialByID(ctx context.Context, id int64) (*credential.C
 // FindCredentials implements [credential.CredentialService].
 func (s *Store) FindCredentials(ctx context.Context, filter *credential.CredentialFilter) (*credential.CredentialList, error) {
 	db := s.d.ReadDB()
-	p, err := s.resolve(ctx, db)
+	w, err := s.ownedPage(ctx, db, filter.Cursor, "owner_id", filter.OwnerID)
 	if err != nil {
 		return nil, err
-	}
-	before, err := cursorID(filter.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	var w where
-	w.add("id < ?", before)
-	switch {
-	case !p.admin:
-		w.add("owner_id = ?", p.id)
-	case filter.OwnerID != 0:
-		w.add("owner_id = ?", filter.OwnerID)
 	}
 	if filter.Status != "" {
 		w.add("status = ?", string(filter.Status))

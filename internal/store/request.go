@@ -142,21 +142,9 @@ func (s *Store) FindAccessRequestByID(ctx context.Context, id int64) (*credentia
 // FindAccessRequests implements [credential.RequestService].
 func (s *Store) FindAccessRequests(ctx context.Context, filter *credential.AccessRequestFilter) (*credential.AccessRequestList, error) {
 	db := s.d.ReadDB()
-	p, err := s.resolve(ctx, db)
+	w, err := s.ownedPage(ctx, db, filter.Cursor, "account_id", filter.AccountID)
 	if err != nil {
 		return nil, err
-	}
-	before, err := cursorID(filter.Cursor)
-	if err != nil {
-		return nil, err
-	}
-	var w where
-	w.add("id < ?", before)
-	switch {
-	case !p.admin:
-		w.add("account_id = ?", p.id)
-	case filter.AccountID != 0:
-		w.add("account_id = ?", filter.AccountID)
 	}
 	if filter.Status != "" {
 		if !filter.Status.Valid() {

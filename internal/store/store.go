@@ -313,6 +313,30 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// ownedPage starts the conditions of a newest-first list of rows owned
+// through ownerColumn: it resolves the caller, continues after cursor, and
+// keeps a developer to their own rows while an admin sees every row, or
+// those of owner when it is not 0.
+func (s *Store) ownedPage(ctx context.Context, q querier, cursor, ownerColumn string, owner int64) (where, error) {
+	var w where
+	p, err := s.resolve(ctx, q)
+	if err != nil {
+		return w, err
+	}
+	before, err := cursorID(cursor)
+	if err != nil {
+		return w, err
+	}
+	w.add("id < ?", before)
+	switch {
+	case !p.admin:
+		w.add(ownerColumn+" = ?", p.id)
+	case owner != 0:
+		w.add(ownerColumn+" = ?", owner)
+	}
+	return w, nil
+}
+
 // cursorID decodes a page cursor into the id below which the page starts.
 func cursorID(cursor string) (int64, error) {
 	if cursor == "" {
