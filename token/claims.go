@@ -1,7 +1,6 @@
 package token
 
 import (
-	"encoding/base64"
 	"time"
 )
 
@@ -19,7 +18,6 @@ const (
 	sigB64Size  = 43
 )
 
-var b64 = base64.RawURLEncoding.Strict()
 
 // The claims and header fields the scanner records.
 const (

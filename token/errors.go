@@ -143,7 +143,6 @@ var (
 // more than an acceptance does.
 var (
 	errSegments      = &Error{Code: CodeMalformed, Reason: "a token has three base64url segments separated by dots"}
-	errCharset       = &Error{Code: CodeMalformed, Reason: "character outside base64url (padding or whitespace?)"}
 	errBase64Header  = &Error{Code: CodeMalformed, Claim: "header", Reason: "invalid base64url"}
 	errBase64Payload = &Error{Code: CodeMalformed, Claim: "payload", Reason: "invalid base64url"}
 	errBase64Sig     = &Error{Code: CodeMalformed, Claim: "signature", Reason: "invalid base64url or not 32 bytes"}

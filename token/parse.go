@@ -2,6 +2,7 @@ package token
 
 import (
 	"bytes"
+	"encoding/base64"
 	"math"
 	"unicode/utf8"
 	"unsafe"
@@ -125,7 +126,7 @@ var headerTemplates = func() []headerTemplate {
 			panic("token: header template: " + err.Error())
 		}
 		out = append(out, headerTemplate{
-			encoded: b64.EncodeToString([]byte(h)),
+			encoded: base64.RawURLEncoding.EncodeToString([]byte(h)),
 			decoded: []byte(h),
 			alg:     c.fields[hAlg],
 			typ:     c.fields[hTyp],
