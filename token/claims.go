@@ -18,7 +18,6 @@ const (
 	sigB64Size  = 43
 )
 
-
 // The claims and header fields the scanner records.
 const (
 	cIss = iota
