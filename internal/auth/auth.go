@@ -131,11 +131,16 @@ type Authenticator struct {
 	window    time.Duration // how long a single-use token can be accepted after iat
 	leeway    int64         // seconds, as the verifier applies it
 	verified  *verifiedCache
+	// realClock: Config.NowFunc was not set, so the door's own time.Now
+	// serves as the clock. keyClockShared: the key cache uses the same
+	// clock as the door, so a time read once serves both.
+	realClock, keyClockShared bool
 }
 
 // New returns an Authenticator and starts its key cache's poller; call
 // [Authenticator.Close] to stop it.
 func New(cfg Config) (*Authenticator, error) {
+	realClock, keyClockShared := cfg.NowFunc == nil, cfg.KeyCache.NowFunc == nil
 	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -144,7 +149,7 @@ func New(cfg Config) (*Authenticator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: verifier: %w", err)
 	}
-	a := &Authenticator{cfg: cfg, verifier: v, replay: cfg.Replay}
+	a := &Authenticator{cfg: cfg, verifier: v, replay: cfg.Replay, realClock: realClock, keyClockShared: keyClockShared}
 	if a.replay == nil {
 		m, err := replay.NewMemory(replay.MemoryConfig{NowFunc: cfg.NowFunc})
 		if err != nil {
@@ -224,15 +229,20 @@ func (a *Authenticator) Require(rt Route) func(http.Handler) http.Handler {
 			start := time.Now()
 			sw := newStatusWriter(w)
 			defer sw.release()
-			id := &Identity{meta: envelope.Meta{ID: rt.APIID, Logger: a.cfg.Logger}}
-			ctx := envelope.NewContext(r.Context(), &id.meta)
+			// One context and one copy of the request carry both the
+			// envelope's view and the identity. The identity is filled in by
+			// authenticate and reaches no handler unless authenticate
+			// succeeds.
+			ctx := newIdentityContext(r.Context())
+			id := &ctx.id
+			id.meta = envelope.Meta{ID: rt.APIID, Logger: a.cfg.Logger}
 			r = r.WithContext(ctx)
-			verified, err := a.authenticate(sw, r, &rt, limit, id)
+			verified, err := a.authenticate(sw, r, &rt, limit, id, start)
 			if err != nil {
 				a.cfg.Metrics.failure(err)
 				envelope.Error(sw, r, err)
 			} else {
-				next.ServeHTTP(sw, r.WithContext(NewContext(ctx, id)))
+				next.ServeHTTP(sw, r)
 			}
 			status := sw.Status()
 			rm.observe(status, time.Since(start))
@@ -245,10 +255,17 @@ func (a *Authenticator) Require(rt Route) func(http.Handler) http.Handler {
 
 // authenticate runs the door's checks in order and fills id. verified
 // reports whether the signature was proven (so usage may be counted).
-func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt *Route, limit ratelimit.Limit, id *Identity) (verified bool, err error) {
+// start is when the request reached the door, by the real clock.
+func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt *Route, limit ratelimit.Limit, id *Identity, start time.Time) (verified bool, err error) {
 	raw, bare, err := headerToken(r)
 	if err != nil {
 		return false, err
+	}
+	// now is the time every check of this request uses: the start, unless
+	// a clock of its own is configured or reading the body took time.
+	now := start
+	if !a.realClock {
+		now = a.cfg.NowFunc()
 	}
 	if rt.bodyTokens() && hasBody(r) {
 		body, err := readBody(w, r, rt.MaxBody, a.cfg.BodyReadTimeout)
@@ -266,6 +283,7 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 		case raw != data:
 			return false, errTwoTokens
 		}
+		now = a.cfg.NowFunc()
 	}
 	if raw == "" {
 		return false, token.ErrMissing
@@ -274,14 +292,14 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 	if a.verified != nil {
 		if e := a.verified.get(raw); e != nil && reusable(e.id.Profile, rt) && rt.Profiles.Has(e.id.Profile) &&
 			!(bare && e.id.Profile != token.APIKey) {
-			k, _, err := a.keys.Lookup(r.Context(), stringBytes(e.id.Key))
-			if err == nil && k == e.key && k.Active && e.stillValid(a.cfg.NowFunc(), a.leeway) {
+			k, _, err := a.lookupKey(r.Context(), stringBytes(e.id.Key), now)
+			if err == nil && k == e.key && k.Active && e.stillValid(now, a.leeway) {
 				meta := id.meta
 				*id = e.id
 				id.meta = meta
 				id.meta.MsgID = id.MsgID
 				a.verified.hits.Add(1)
-				return a.admit(r, rt, limit, k, id, raw)
+				return a.admit(r, rt, limit, k, id, raw, now)
 			}
 			a.verified.drop(raw)
 		}
@@ -295,7 +313,7 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 	if bare && c.Profile() != token.APIKey {
 		return false, errBareScheme
 	}
-	k, secrets, err := a.keys.Lookup(r.Context(), c.KeyBytes())
+	k, secrets, err := a.lookupKey(r.Context(), c.KeyBytes(), now)
 	switch {
 	case errors.Is(err, ErrKeyNotFound):
 		return false, token.ErrUnknownKey
@@ -317,18 +335,30 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 	if a.verified != nil && reusable(id.Profile, rt) {
 		a.verified.put(raw, newVerifiedEntry(k, id, c))
 	}
-	return a.admit(r, rt, limit, k, id, raw)
+	return a.admit(r, rt, limit, k, id, raw, now)
+}
+
+// lookupKey asks the key cache for key at now, which is the key cache's own
+// clock unless the key cache was given a clock of its own.
+func (a *Authenticator) lookupKey(ctx context.Context, key []byte, now time.Time) (*Key, []*token.Secret, error) {
+	if a.keyClockShared {
+		return a.keys.lookupAt(ctx, key, now.UnixNano())
+	}
+	return a.keys.Lookup(ctx, key)
 }
 
 // admit runs the checks that follow a proven token, on the full path and
 // for a remembered one alike: route authorisation, jti revocation, the rate
 // limit and single use.
-func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit, k *Key, id *Identity, raw string) (bool, error) {
+func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit, k *Key, id *Identity, raw string, now time.Time) (bool, error) {
 	if err := rt.authorize(k, id); err != nil {
 		return true, err
 	}
 	if id.JTI != "" {
-		revoked, err := a.replay.Revoked(r.Context(), jtiKey(k.Key, id.JTI))
+		if id.jtiKey == "" {
+			id.jtiKey = jtiKey(k.Key, id.JTI)
+		}
+		revoked, err := a.replay.Revoked(r.Context(), id.jtiKey)
 		if err != nil {
 			return true, envelope.Wrap(errReplayDB.Code, errReplayDB.Message, err)
 		}
@@ -348,7 +378,7 @@ func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit,
 		}
 	}
 	if rt.SingleUse && (id.Profile == token.Request || id.Profile == token.QSH) {
-		ttl := id.IssuedAt.Add(a.window).Sub(a.cfg.NowFunc())
+		ttl := id.IssuedAt.Add(a.window).Sub(now)
 		first, err := a.replay.Seen(r.Context(), replayKey(k.Key, id.JTI, raw), ttl)
 		if err != nil {
 			return true, envelope.Wrap(errReplayDB.Code, errReplayDB.Message, err)

@@ -47,7 +47,8 @@ type Identity struct {
 	// other profiles.
 	Permissions, Roles []string
 
-	meta envelope.Meta // the envelope's view, carried in the same allocation
+	meta   envelope.Meta // the envelope's view, carried in the same allocation
+	jtiKey string        // the revocation key of JTI, made once per verification
 }
 
 // IsAdmin reports whether the credential's owner is an admin.
@@ -73,6 +74,7 @@ func (id *Identity) fill(k *Key, c *token.Claims) {
 	id.Profile = c.Profile()
 	if b := c.JWTIDBytes(); len(b) > 0 {
 		id.JTI = string(b)
+		id.jtiKey = jtiKey(k.Key, id.JTI)
 	}
 	id.IssuedAt, id.NotBefore, id.ExpiresAt = c.IssuedAt(), c.NotBefore(), c.Expires()
 	switch id.Profile {
@@ -98,6 +100,29 @@ func clone(b []byte) json.RawMessage {
 }
 
 type identityKey struct{}
+
+// identityContext carries an Identity and the envelope's view of it in the
+// allocation of the Identity itself: the door makes one per request.
+type identityContext struct {
+	context.Context
+	id Identity
+}
+
+func newIdentityContext(parent context.Context) *identityContext {
+	return &identityContext{Context: parent}
+}
+
+// Value answers the identity's and the envelope's keys and asks the parent
+// for every other.
+func (c *identityContext) Value(key any) any {
+	switch key {
+	case identityKey{}:
+		return &c.id
+	case envelope.MetaKey:
+		return &c.id.meta
+	}
+	return c.Context.Value(key)
+}
 
 // NewContext returns a copy of ctx that carries id. Handlers get it from
 // [FromContext]; tests of handlers may use this to skip the middleware.

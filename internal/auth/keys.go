@@ -227,7 +227,12 @@ func (c *KeyCache) shard(key []byte) *keyShard {
 // cache or the source. It returns an error wrapping [ErrKeyNotFound] for an
 // unknown key, and the source's error when it cannot answer.
 func (c *KeyCache) Lookup(ctx context.Context, key []byte) (*Key, []*token.Secret, error) {
-	now := c.cfg.NowFunc().UnixNano()
+	return c.lookupAt(ctx, key, c.cfg.NowFunc().UnixNano())
+}
+
+// lookupAt is Lookup at now (unix ns) by the cache's clock, read by the
+// caller.
+func (c *KeyCache) lookupAt(ctx context.Context, key []byte, now int64) (*Key, []*token.Secret, error) {
 	fresh := now-c.lastPoll.Load() <= int64(c.cfg.MaxStale)
 	if fresh {
 		sh := c.shard(key)

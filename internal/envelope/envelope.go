@@ -167,14 +167,19 @@ type Meta struct {
 
 type metaKey struct{}
 
+// MetaKey is the context key under which [NewContext] stores a *Meta. A
+// context type of its own that carries a Meta (to save an allocation per
+// request) answers Value(MetaKey) with it.
+var MetaKey any = metaKey{}
+
 // NewContext returns a copy of ctx that carries m.
 func NewContext(ctx context.Context, m *Meta) context.Context {
-	return context.WithValue(ctx, metaKey{}, m)
+	return context.WithValue(ctx, MetaKey, m)
 }
 
 // MetaFromContext returns the [Meta] carried by ctx, or nil.
 func MetaFromContext(ctx context.Context) *Meta {
-	m, _ := ctx.Value(metaKey{}).(*Meta)
+	m, _ := ctx.Value(MetaKey).(*Meta)
 	return m
 }
 

@@ -26,8 +26,11 @@
 // METHOD_NOT_ALLOWED) are answered with the envelope; so are upstream
 // failures: 502 BAD_GATEWAY, and 504 GATEWAY_TIMEOUT when the upstream's
 // response headers do not come within the route's timeout. Responses are
-// streamed (flushed as they arrive); a client that goes away cancels the
-// upstream request. The upstream's own responses pass through untouched.
+// streamed (flushed as they arrive), through copy buffers that every route
+// shares from one pool; a client that goes away cancels the upstream
+// request. The upstream's own responses pass through untouched. The
+// identity headers of a credential are formatted once and shared by its
+// requests until the credential changes.
 package gateway
 
 import (
@@ -40,7 +43,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/keyward/keyward/internal/auth"
@@ -71,6 +73,7 @@ type Gateway struct {
 type route struct {
 	Route
 	handler http.Handler
+	headers *headerCache // shared by all routes
 }
 
 // New returns a gateway for cfg.
@@ -91,6 +94,7 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.Transport = t
 	}
 	g := &Gateway{cfg: cfg}
+	buffers, headers := newBufferPool(), new(headerCache)
 	for i := range cfg.Routes {
 		rt := cfg.Routes[i]
 		if err := rt.Validate(); err != nil {
@@ -101,13 +105,14 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		tr := cfg.Transport.Clone()
 		tr.ResponseHeaderTimeout = rt.Timeout
-		r := &route{Route: rt}
+		r := &route{Route: rt, headers: headers}
 		// FlushInterval stays 0: ReverseProxy already flushes streaming
 		// responses (event streams, unknown length) at once, and a flush
 		// after every write of a sized response only costs syscalls.
 		proxy := &httputil.ReverseProxy{
 			Rewrite:      r.rewrite,
 			Transport:    tr,
+			BufferPool:   buffers,
 			ErrorHandler: g.upstreamError,
 		}
 		r.handler = cfg.Auth.Require(rt.Auth)(proxy)
@@ -173,12 +178,10 @@ func (rt *route) rewrite(pr *httputil.ProxyRequest) {
 	if !ok {
 		return
 	}
-	h["X-Keyward-Key"] = []string{id.Key}
-	h["X-Keyward-Credential"] = []string{strconv.FormatInt(id.CredentialID, 10)}
-	h["X-Keyward-Account"] = []string{strconv.FormatInt(id.AccountID, 10)}
-	h["X-Keyward-Owner-Role"] = []string{id.OwnerRole}
-	h["X-Keyward-Groups"] = []string{strings.Join(id.Groups, ",")}
-	h["X-Keyward-Profile"] = []string{id.Profile.String()}
+	for i, v := range rt.headers.get(id).vals {
+		h[credentialHeaderNames[i]] = v
+	}
+	h["X-Keyward-Profile"] = profileHeader(id.Profile)
 	setIf(h, "X-Keyward-Jti", id.JTI)
 	setIf(h, "X-Keyward-User", id.UserID)
 	setIf(h, "X-Keyward-Role", id.Role)

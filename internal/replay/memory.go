@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -40,6 +41,10 @@ type Memory struct {
 	cfg     MemoryConfig
 	seen    *otter.Cache[string, int64] // key → deadline (ns)
 	revoked *otter.Cache[string, int64] // jti → deadline (ns)
+	// anyRevoked is set before the first revocation is written: until
+	// then Revoked answers without asking the cache, whose lookup reads
+	// the clock.
+	anyRevoked atomic.Bool
 }
 
 var _ Store = (*Memory)(nil)
@@ -100,6 +105,7 @@ func (m *Memory) Revoke(ctx context.Context, jti string, until time.Time) error 
 			return fmt.Errorf("revoke: %w", ErrFull)
 		}
 	}
+	m.anyRevoked.Store(true)
 	m.revoked.Compute(jti, func(old int64, found bool) (int64, otter.ComputeOp) {
 		if found && old >= deadline {
 			return old, otter.CancelOp
@@ -111,6 +117,9 @@ func (m *Memory) Revoke(ctx context.Context, jti string, until time.Time) error 
 
 // Revoked implements [Store].
 func (m *Memory) Revoked(ctx context.Context, jti string) (bool, error) {
+	if !m.anyRevoked.Load() {
+		return false, nil
+	}
 	_, ok := m.revoked.GetIfPresent(jti)
 	return ok, nil
 }
