@@ -9,8 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type accountCreateOptions struct {
@@ -20,7 +21,7 @@ type accountCreateOptions struct {
 	Role         string
 	PasswordFile string
 	Password     string
-	Exporter     cmdutil.JSONExporter
+	Exporter     cliflag.JSONExporter
 }
 
 func newCmdAccountCreate(f *factory.Factory, conn *connFlags, runF func(*accountCreateOptions) error) *cobra.Command {
@@ -36,7 +37,7 @@ process list; without one the account has no password yet.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)
 			if opts.Email == "" {
-				return cmdutil.FlagErrorf("--email is required")
+				return cmderror.FlagErrorf("--email is required")
 			}
 			if opts.PasswordFile != "" {
 				pw, err := readPassword(opts.IO.In, opts.PasswordFile)
@@ -53,9 +54,9 @@ process list; without one the account has no password yet.`,
 	}
 	cmd.Flags().StringVar(&opts.Email, "email", "", "sign-in address (required)")
 	cmd.Flags().StringVar(&opts.Name, "name", "", "display name")
-	cmdutil.StringEnumFlag(cmd, &opts.Role, "role", "", client.RoleDeveloper, []string{client.RoleDeveloper, client.RoleAdmin}, "role")
+	cliflag.StringEnum(cmd, &opts.Role, "role", "", client.RoleDeveloper, []string{client.RoleDeveloper, client.RoleAdmin}, "role")
 	cmd.Flags().StringVar(&opts.PasswordFile, "password-file", "", "read the portal password from `FILE` (- for stdin)")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, accountFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, accountFields)
 	return cmd
 }
 
@@ -74,7 +75,7 @@ func readPassword(in io.Reader, file string) (string, error) {
 	pw, _, _ := strings.Cut(string(b), "\n")
 	pw = strings.TrimRight(pw, "\r")
 	if pw == "" {
-		return "", cmdutil.FlagErrorf("--password-file: the password is empty")
+		return "", cmderror.FlagErrorf("--password-file: the password is empty")
 	}
 	return pw, nil
 }

@@ -4,15 +4,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type accountListOptions struct {
 	apiOptions
 	Page     pageFlags
 	Role     string
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdAccountList(f *factory.Factory, conn *connFlags, runF func(*accountListOptions) error) *cobra.Command {
@@ -34,8 +34,8 @@ func newCmdAccountList(f *factory.Factory, conn *connFlags, runF func(*accountLi
 		},
 	}
 	opts.Page.bind(cmd)
-	cmdutil.StringEnumFlag(cmd, &opts.Role, "role", "", "", []string{client.RoleAdmin, client.RoleDeveloper}, "only accounts of this role")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, accountFields)
+	cliflag.StringEnum(cmd, &opts.Role, "role", "", "", []string{client.RoleAdmin, client.RoleDeveloper}, "only accounts of this role")
+	cliflag.AddJSON(cmd, &opts.Exporter, accountFields)
 	return cmd
 }
 

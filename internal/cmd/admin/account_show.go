@@ -3,14 +3,14 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type accountShowOptions struct {
 	apiOptions
 	ID       int64
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdAccountShow(f *factory.Factory, conn *connFlags, runF func(*accountShowOptions) error) *cobra.Command {
@@ -31,7 +31,7 @@ func newCmdAccountShow(f *factory.Factory, conn *connFlags, runF func(*accountSh
 			return accountShowRun(opts)
 		},
 	}
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, accountFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, accountFields)
 	return cmd
 }
 

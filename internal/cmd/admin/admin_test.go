@@ -17,8 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
 )
@@ -254,7 +255,7 @@ func TestAdminConnection(t *testing.T) {
 			err := cmd.Execute()
 			if tt.wantErr != "" {
 				wantFlagError(t, tt.cli, err, tt.wantErr)
-				if got := errors.Is(err, cmdutil.ErrAuth); got != tt.wantAuth {
+				if got := errors.Is(err, cmderror.ErrAuth); got != tt.wantAuth {
 					t.Errorf("%q: errors.Is(err, ErrAuth) = %v, want %v", tt.cli, got, tt.wantAuth)
 				}
 				if strings.Contains(err.Error(), testSecret) {
@@ -292,8 +293,8 @@ func TestConfirm(t *testing.T) {
 		{"no terminal", false, false, "y\n", nil},
 		{"answered y", false, true, "y\n", nil},
 		{"answered yes", false, true, "YES\n", nil},
-		{"answered n", false, true, "n\n", cmdutil.ErrCancel},
-		{"no answer", false, true, "", cmdutil.ErrCancel},
+		{"answered n", false, true, "n\n", cmderror.ErrCancel},
+		{"no answer", false, true, "", cmderror.ErrCancel},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -303,7 +304,7 @@ func TestConfirm(t *testing.T) {
 			in.WriteString(tt.answer)
 			err := confirm(ios, tt.yes, "Delete it?")
 			if tt.name == "no terminal" {
-				if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok || !strings.Contains(err.Error(), "--yes required") {
+				if _, ok := errors.AsType[*cmderror.FlagError](err); !ok || !strings.Contains(err.Error(), "--yes required") {
 					t.Fatalf("confirm without a terminal = %v, want the --yes flag error", err)
 				}
 				return
@@ -320,11 +321,11 @@ func TestConfirm(t *testing.T) {
 
 // exporter returns a --json exporter over allowed with fields selected (all
 // when none are given), as the flag would make it.
-func exporter(t *testing.T, allowed []string, fields ...string) cmdutil.JSONExporter {
+func exporter(t *testing.T, allowed []string, fields ...string) cliflag.JSONExporter {
 	t.Helper()
-	var e cmdutil.JSONExporter
+	var e cliflag.JSONExporter
 	cmd := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
-	cmdutil.AddJSONFlags(cmd, &e, allowed)
+	cliflag.AddJSON(cmd, &e, allowed)
 	arg := "--json"
 	if len(fields) > 0 {
 		arg += "=" + strings.Join(fields, ",")

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 )
 
@@ -49,7 +49,7 @@ func (o *apiOptions) context() context.Context {
 func (o *apiOptions) bind(cmd *cobra.Command) { o.ctx = cmd.Context() }
 
 // serverError is an *client.Error as the command line shows it: the code and
-// the server's message. 401 and 403 also match cmdutil.ErrAuth (exit 4).
+// the server's message. 401 and 403 also match cmderror.ErrAuth (exit 4).
 type serverError struct {
 	err *client.Error
 }
@@ -73,7 +73,7 @@ func (e *serverError) Error() string {
 
 func (e *serverError) Unwrap() []error {
 	if e.err.HTTPStatus == 401 || e.err.HTTPStatus == 403 {
-		return []error{e.err, cmdutil.ErrAuth}
+		return []error{e.err, cmderror.ErrAuth}
 	}
 	return []error{e.err}
 }
@@ -95,7 +95,7 @@ func apiError(err error) error {
 func parseID(what, s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, cmdutil.FlagErrorf("invalid %s id %q: want a positive number", what, s)
+		return 0, cmderror.FlagErrorf("invalid %s id %q: want a positive number", what, s)
 	}
 	return id, nil
 }
@@ -104,7 +104,7 @@ func parseID(what, s string) (int64, error) {
 // a terminal to ask on.
 func requireYes(io *iostreams.IOStreams, yes bool) error {
 	if !yes && !io.IsStdinTTY() {
-		return cmdutil.FlagErrorf("--yes required when not running interactively")
+		return cmderror.FlagErrorf("--yes required when not running interactively")
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ func confirm(io *iostreams.IOStreams, yes bool, question string) error {
 	case "y", "yes":
 		return nil
 	}
-	return cmdutil.ErrCancel
+	return cmderror.ErrCancel
 }
 
 // pageFlags are the paging flags of list commands.
@@ -142,7 +142,7 @@ func (p *pageFlags) bind(cmd *cobra.Command) {
 
 func (p *pageFlags) check() error {
 	if p.Limit < 0 {
-		return cmdutil.FlagErrorf("invalid --limit %d", p.Limit)
+		return cmderror.FlagErrorf("invalid --limit %d", p.Limit)
 	}
 	return nil
 }

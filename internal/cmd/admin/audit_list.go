@@ -4,8 +4,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type auditListOptions struct {
@@ -15,7 +16,7 @@ type auditListOptions struct {
 	Action     string
 	TargetKind string
 	TargetID   string
-	Exporter   cmdutil.JSONExporter
+	Exporter   cliflag.JSONExporter
 }
 
 func newCmdAuditList(f *factory.Factory, conn *connFlags, runF func(*auditListOptions) error) *cobra.Command {
@@ -33,7 +34,7 @@ func newCmdAuditList(f *factory.Factory, conn *connFlags, runF func(*auditListOp
 				return err
 			}
 			if opts.Actor < 0 {
-				return cmdutil.FlagErrorf("invalid --actor %d", opts.Actor)
+				return cmderror.FlagErrorf("invalid --actor %d", opts.Actor)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -47,7 +48,7 @@ func newCmdAuditList(f *factory.Factory, conn *connFlags, runF func(*auditListOp
 	fl.StringVar(&opts.Action, "action", "", "only this action, e.g. credential.create")
 	fl.StringVar(&opts.TargetKind, "target-kind", "", "only actions on this kind: account, group, request, credential, notification")
 	fl.StringVar(&opts.TargetID, "target-id", "", "only actions on this object")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, auditFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, auditFields)
 	return cmd
 }
 

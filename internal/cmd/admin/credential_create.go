@@ -7,8 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 )
 
@@ -30,7 +31,7 @@ type credentialCreateOptions struct {
 	Notes    string
 	Groups   []string
 	Owner    int64
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdCredentialCreate(f *factory.Factory, conn *connFlags, runF func(*credentialCreateOptions) error) *cobra.Command {
@@ -48,13 +49,13 @@ output is {"key":…,"secret":…,"kid":…,"id":…,…}.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)
 			if opts.Name == "" {
-				return cmdutil.FlagErrorf("--name is required")
+				return cmderror.FlagErrorf("--name is required")
 			}
 			if len(opts.Groups) == 0 {
-				return cmdutil.FlagErrorf("--groups is required")
+				return cmderror.FlagErrorf("--groups is required")
 			}
 			if opts.Owner < 0 {
-				return cmdutil.FlagErrorf("invalid --owner %d", opts.Owner)
+				return cmderror.FlagErrorf("invalid --owner %d", opts.Owner)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -66,7 +67,7 @@ output is {"key":…,"secret":…,"kid":…,"id":…,…}.`,
 	cmd.Flags().StringVar(&opts.Notes, "notes", "", "free-text notes")
 	cmd.Flags().StringSliceVarP(&opts.Groups, "groups", "g", nil, "the API groups it may call (required; comma-separated or repeated)")
 	cmd.Flags().Int64Var(&opts.Owner, "owner", 0, "the account `ID` it is for (default: yourself)")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, secretFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, secretFields)
 	return cmd
 }
 
@@ -89,7 +90,7 @@ func credentialCreateRun(opts *credentialCreateOptions) error {
 }
 
 // printSecret shows a new secret once, with a warning on stderr.
-func printSecret(io *iostreams.IOStreams, e *cmdutil.JSONExporter, cred *client.Credential, secret *client.Secret) error {
+func printSecret(io *iostreams.IOStreams, e *cliflag.JSONExporter, cred *client.Credential, secret *client.Secret) error {
 	fmt.Fprintln(io.ErrOut, "! The secret is shown only once: store it now. keyward cannot show it again.")
 	if cred == nil {
 		cred = &client.Credential{Key: secret.Key}

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 )
 
 func TestNewCmdCredentialDelete(t *testing.T) {
@@ -48,7 +48,7 @@ func TestCredentialDeleteRun(t *testing.T) {
 	stub = newStub(t).fail("DELETE /v1/credentials/8", 409, "CONFLICT", "credential is in use")
 	api, _, _, _ = runOpts(stub, false)
 	err := credentialDeleteRun(&credentialDeleteOptions{apiOptions: api, ID: 8, Yes: true})
-	if err == nil || err.Error() != "CONFLICT: credential is in use" || errors.Is(err, cmdutil.ErrAuth) {
+	if err == nil || err.Error() != "CONFLICT: credential is in use" || errors.Is(err, cmderror.ErrAuth) {
 		t.Errorf("error = %v, want the CONFLICT, not an auth error", err)
 	}
 }

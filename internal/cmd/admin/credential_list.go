@@ -4,8 +4,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type credentialListOptions struct {
@@ -13,7 +14,7 @@ type credentialListOptions struct {
 	Page     pageFlags
 	Owner    int64
 	Status   string
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdCredentialList(f *factory.Factory, conn *connFlags, runF func(*credentialListOptions) error) *cobra.Command {
@@ -29,7 +30,7 @@ func newCmdCredentialList(f *factory.Factory, conn *connFlags, runF func(*creden
 				return err
 			}
 			if opts.Owner < 0 {
-				return cmdutil.FlagErrorf("invalid --owner %d", opts.Owner)
+				return cmderror.FlagErrorf("invalid --owner %d", opts.Owner)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -39,8 +40,8 @@ func newCmdCredentialList(f *factory.Factory, conn *connFlags, runF func(*creden
 	}
 	opts.Page.bind(cmd)
 	cmd.Flags().Int64Var(&opts.Owner, "owner", 0, "only this account's credentials")
-	cmdutil.StringEnumFlag(cmd, &opts.Status, "status", "s", "", []string{client.CredentialActive, client.CredentialRevoked}, "only credentials with this status")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, credentialFields)
+	cliflag.StringEnum(cmd, &opts.Status, "status", "s", "", []string{client.CredentialActive, client.CredentialRevoked}, "only credentials with this status")
+	cliflag.AddJSON(cmd, &opts.Exporter, credentialFields)
 	return cmd
 }
 

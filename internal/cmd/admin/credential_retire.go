@@ -3,15 +3,15 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type credentialRetireOptions struct {
 	apiOptions
 	ID       int64
 	KID      string
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdCredentialRetire(f *factory.Factory, conn *connFlags, runF func(*credentialRetireOptions) error) *cobra.Command {
@@ -34,7 +34,7 @@ func newCmdCredentialRetire(f *factory.Factory, conn *connFlags, runF func(*cred
 			return credentialRetireRun(opts)
 		},
 	}
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, credentialFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, credentialFields)
 	return cmd
 }
 

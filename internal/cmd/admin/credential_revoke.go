@@ -5,15 +5,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type credentialRevokeOptions struct {
 	apiOptions
 	ID       int64
 	Yes      bool
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdCredentialRevoke(f *factory.Factory, conn *connFlags, runF func(*credentialRevokeOptions) error) *cobra.Command {
@@ -39,7 +39,7 @@ func newCmdCredentialRevoke(f *factory.Factory, conn *connFlags, runF func(*cred
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, credentialFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, credentialFields)
 	return cmd
 }
 

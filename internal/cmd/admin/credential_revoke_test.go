@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 )
 
 func TestNewCmdCredentialRevoke(t *testing.T) {
@@ -41,7 +41,7 @@ func TestCredentialRevokeRun(t *testing.T) {
 	}{
 		{"yes", true, "", 1, nil},
 		{"confirmed", false, "y\n", 1, nil},
-		{"declined", false, "\n", 0, cmdutil.ErrCancel},
+		{"declined", false, "\n", 0, cmderror.ErrCancel},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

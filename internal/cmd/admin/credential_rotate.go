@@ -7,15 +7,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type credentialRotateOptions struct {
 	apiOptions
 	ID       int64
 	Overlap  time.Duration
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdCredentialRotate(f *factory.Factory, conn *connFlags, runF func(*credentialRotateOptions) error) *cobra.Command {
@@ -34,7 +35,7 @@ it sooner with "keyward admin credential retire ID KID".`,
 				return err
 			}
 			if opts.Overlap < 0 {
-				return cmdutil.FlagErrorf("invalid --overlap %s", opts.Overlap)
+				return cmderror.FlagErrorf("invalid --overlap %s", opts.Overlap)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -43,7 +44,7 @@ it sooner with "keyward admin credential retire ID KID".`,
 		},
 	}
 	cmd.Flags().DurationVar(&opts.Overlap, "overlap", 0, "how long the current secret keeps working (default the server's, 24h)")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, secretFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, secretFields)
 	return cmd
 }
 

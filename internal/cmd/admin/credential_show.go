@@ -3,14 +3,14 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type credentialShowOptions struct {
 	apiOptions
 	ID       int64
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdCredentialShow(f *factory.Factory, conn *connFlags, runF func(*credentialShowOptions) error) *cobra.Command {
@@ -31,7 +31,7 @@ func newCmdCredentialShow(f *factory.Factory, conn *connFlags, runF func(*creden
 			return credentialShowRun(opts)
 		},
 	}
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, credentialFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, credentialFields)
 	return cmd
 }
 

@@ -4,15 +4,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type credentialUpdateOptions struct {
 	apiOptions
 	ID       int64
 	Params   client.UpdateCredentialParams
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdCredentialUpdate(f *factory.Factory, conn *connFlags, runF func(*credentialUpdateOptions) error) *cobra.Command {
@@ -39,12 +40,12 @@ func newCmdCredentialUpdate(f *factory.Factory, conn *connFlags, runF func(*cred
 			}
 			if fl.Changed("groups") {
 				if len(groups) == 0 {
-					return cmdutil.FlagErrorf("--groups needs at least one group")
+					return cmderror.FlagErrorf("--groups needs at least one group")
 				}
 				opts.Params.Groups = &groups
 			}
 			if opts.Params.Name == nil && opts.Params.Notes == nil && opts.Params.Groups == nil {
-				return cmdutil.FlagErrorf("nothing to change: give --name, --notes or --groups")
+				return cmderror.FlagErrorf("nothing to change: give --name, --notes or --groups")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -55,7 +56,7 @@ func newCmdCredentialUpdate(f *factory.Factory, conn *connFlags, runF func(*cred
 	cmd.Flags().StringVarP(&name, "name", "n", "", "the new name")
 	cmd.Flags().StringVar(&notes, "notes", "", "the new notes")
 	cmd.Flags().StringSliceVarP(&groups, "groups", "g", nil, "the new API groups")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, credentialFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, credentialFields)
 	return cmd
 }
 

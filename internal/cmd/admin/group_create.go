@@ -4,8 +4,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type groupCreateOptions struct {
@@ -13,7 +13,7 @@ type groupCreateOptions struct {
 	Name        string
 	Description string
 	APIIDs      []string
-	Exporter    cmdutil.JSONExporter
+	Exporter    cliflag.JSONExporter
 }
 
 func newCmdGroupCreate(f *factory.Factory, conn *connFlags, runF func(*groupCreateOptions) error) *cobra.Command {
@@ -34,7 +34,7 @@ func newCmdGroupCreate(f *factory.Factory, conn *connFlags, runF func(*groupCrea
 	}
 	cmd.Flags().StringVarP(&opts.Description, "description", "d", "", "what the group is for")
 	cmd.Flags().StringSliceVar(&opts.APIIDs, "api-ids", nil, "the API ids in the group (comma-separated or repeated)")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, groupFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, groupFields)
 	return cmd
 }
 

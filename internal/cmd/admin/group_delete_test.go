@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 )
 
 func TestNewCmdGroupDelete(t *testing.T) {
@@ -24,7 +24,7 @@ func TestNewCmdGroupDelete(t *testing.T) {
 		got, err := parseCmd(t, newCmdGroupDelete, tt.cli, tt.stdinTTY)
 		if tt.wantErr != "" {
 			wantFlagError(t, tt.cli, err, tt.wantErr)
-			if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok {
+			if _, ok := errors.AsType[*cmderror.FlagError](err); !ok {
 				t.Errorf("%s: %v is not a flag error", tt.cli, err)
 			}
 			continue
@@ -46,7 +46,7 @@ func TestGroupDeleteRun(t *testing.T) {
 	}{
 		{"yes", true, "", 1, nil},
 		{"confirmed", false, "y\n", 1, nil},
-		{"declined", false, "n\n", 0, cmdutil.ErrCancel},
+		{"declined", false, "n\n", 0, cmderror.ErrCancel},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

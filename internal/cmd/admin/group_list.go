@@ -3,13 +3,13 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type groupListOptions struct {
 	apiOptions
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdGroupList(f *factory.Factory, conn *connFlags, runF func(*groupListOptions) error) *cobra.Command {
@@ -27,7 +27,7 @@ func newCmdGroupList(f *factory.Factory, conn *connFlags, runF func(*groupListOp
 			return groupListRun(opts)
 		},
 	}
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, groupFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, groupFields)
 	return cmd
 }
 

@@ -3,14 +3,14 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type groupShowOptions struct {
 	apiOptions
 	Name     string
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdGroupShow(f *factory.Factory, conn *connFlags, runF func(*groupShowOptions) error) *cobra.Command {
@@ -28,7 +28,7 @@ func newCmdGroupShow(f *factory.Factory, conn *connFlags, runF func(*groupShowOp
 			return groupShowRun(opts)
 		},
 	}
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, groupFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, groupFields)
 	return cmd
 }
 

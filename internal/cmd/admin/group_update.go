@@ -4,15 +4,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type groupUpdateOptions struct {
 	apiOptions
 	Name     string
 	Params   client.UpdateGroupParams
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdGroupUpdate(f *factory.Factory, conn *connFlags, runF func(*groupUpdateOptions) error) *cobra.Command {
@@ -36,7 +37,7 @@ whole list (--api-ids "" empties it).`,
 				opts.Params.APIIDs = &apiIDs
 			}
 			if opts.Params.Description == nil && opts.Params.APIIDs == nil {
-				return cmdutil.FlagErrorf("nothing to change: give --description or --api-ids")
+				return cmderror.FlagErrorf("nothing to change: give --description or --api-ids")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -46,7 +47,7 @@ whole list (--api-ids "" empties it).`,
 	}
 	cmd.Flags().StringVarP(&description, "description", "d", "", "the new description")
 	cmd.Flags().StringSliceVar(&apiIDs, "api-ids", nil, "the new list of API ids")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, groupFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, groupFields)
 	return cmd
 }
 

@@ -6,15 +6,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type notificationListOptions struct {
 	apiOptions
 	Page     pageFlags
 	Unread   bool
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdNotificationList(f *factory.Factory, conn *connFlags, runF func(*notificationListOptions) error) *cobra.Command {
@@ -37,7 +37,7 @@ func newCmdNotificationList(f *factory.Factory, conn *connFlags, runF func(*noti
 	}
 	opts.Page.bind(cmd)
 	cmd.Flags().BoolVarP(&opts.Unread, "unread", "u", false, "only unread notifications")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, notificationFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, notificationFields)
 	return cmd
 }
 

@@ -4,15 +4,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type requestCreateOptions struct {
 	apiOptions
 	Groups   []string
 	Reason   string
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdRequestCreate(f *factory.Factory, conn *connFlags, runF func(*requestCreateOptions) error) *cobra.Command {
@@ -25,7 +26,7 @@ func newCmdRequestCreate(f *factory.Factory, conn *connFlags, runF func(*request
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)
 			if len(opts.Groups) == 0 {
-				return cmdutil.FlagErrorf("--groups is required")
+				return cmderror.FlagErrorf("--groups is required")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -35,7 +36,7 @@ func newCmdRequestCreate(f *factory.Factory, conn *connFlags, runF func(*request
 	}
 	cmd.Flags().StringSliceVarP(&opts.Groups, "groups", "g", nil, "the API groups to ask for (comma-separated or repeated)")
 	cmd.Flags().StringVarP(&opts.Reason, "reason", "r", "", "why you need them")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, requestFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, requestFields)
 	return cmd
 }
 

@@ -4,8 +4,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 // decision is what "request approve" and "request reject" do; the two
@@ -22,7 +22,7 @@ type requestDecideOptions struct {
 	Decision decision
 	ID       int64
 	Note     string
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdRequestDecide(f *factory.Factory, conn *connFlags, d decision, runF func(*requestDecideOptions) error) *cobra.Command {
@@ -51,7 +51,7 @@ given.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Note, "note", "n", "", "a note for the developer")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, requestFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, requestFields)
 	return cmd
 }
 

@@ -4,8 +4,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type requestListOptions struct {
@@ -13,7 +14,7 @@ type requestListOptions struct {
 	Page     pageFlags
 	Status   string
 	Account  int64
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdRequestList(f *factory.Factory, conn *connFlags, runF func(*requestListOptions) error) *cobra.Command {
@@ -30,7 +31,7 @@ func newCmdRequestList(f *factory.Factory, conn *connFlags, runF func(*requestLi
 				return err
 			}
 			if opts.Account < 0 {
-				return cmdutil.FlagErrorf("invalid --account %d", opts.Account)
+				return cmderror.FlagErrorf("invalid --account %d", opts.Account)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -39,10 +40,10 @@ func newCmdRequestList(f *factory.Factory, conn *connFlags, runF func(*requestLi
 		},
 	}
 	opts.Page.bind(cmd)
-	cmdutil.StringEnumFlag(cmd, &opts.Status, "status", "s", "",
+	cliflag.StringEnum(cmd, &opts.Status, "status", "s", "",
 		[]string{client.RequestPending, client.RequestApproved, client.RequestRejected, client.RequestWithdrawn}, "only requests with this status")
 	cmd.Flags().Int64Var(&opts.Account, "account", 0, "only this account's requests")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, requestFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, requestFields)
 	return cmd
 }
 

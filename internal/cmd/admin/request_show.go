@@ -3,14 +3,14 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type requestShowOptions struct {
 	apiOptions
 	ID       int64
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdRequestShow(f *factory.Factory, conn *connFlags, runF func(*requestShowOptions) error) *cobra.Command {
@@ -31,7 +31,7 @@ func newCmdRequestShow(f *factory.Factory, conn *connFlags, runF func(*requestSh
 			return requestShowRun(opts)
 		},
 	}
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, requestFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, requestFields)
 	return cmd
 }
 

@@ -7,8 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type usageOptions struct {
@@ -16,7 +17,7 @@ type usageOptions struct {
 	Credential int64
 	Since      time.Time
 	Until      time.Time
-	Exporter   cmdutil.JSONExporter
+	Exporter   cliflag.JSONExporter
 }
 
 func newCmdUsage(f *factory.Factory, conn *connFlags, runF func(*usageOptions) error) *cobra.Command {
@@ -41,10 +42,10 @@ back from now (90m, 24h).`,
 				return err
 			}
 			if !opts.Since.IsZero() && !opts.Until.IsZero() && !opts.Since.Before(opts.Until) {
-				return cmdutil.FlagErrorf("--since must be before --until")
+				return cmderror.FlagErrorf("--since must be before --until")
 			}
 			if opts.Credential < 0 {
-				return cmdutil.FlagErrorf("invalid --credential %d", opts.Credential)
+				return cmderror.FlagErrorf("invalid --credential %d", opts.Credential)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -55,7 +56,7 @@ back from now (90m, 24h).`,
 	cmd.Flags().Int64Var(&opts.Credential, "credential", 0, "only this credential's usage")
 	cmd.Flags().StringVar(&since, "since", "", "from this time, or this long ago")
 	cmd.Flags().StringVar(&until, "until", "", "up to this time, or this long ago")
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, usageFields)
+	cliflag.AddJSON(cmd, &opts.Exporter, usageFields)
 	return cmd
 }
 
@@ -70,7 +71,7 @@ func parseSince(flag, s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil && d > 0 {
 		return now.Add(-d), nil
 	}
-	return time.Time{}, cmdutil.FlagErrorf("%s %q: want an RFC 3339 time or a duration such as 24h", flag, s)
+	return time.Time{}, cmderror.FlagErrorf("%s %q: want an RFC 3339 time or a duration such as 24h", flag, s)
 }
 
 func usageRun(opts *usageOptions) error {

@@ -4,13 +4,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 type whoamiOptions struct {
 	apiOptions
-	Exporter cmdutil.JSONExporter
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdWhoami(f *factory.Factory, conn *connFlags, runF func(*whoamiOptions) error) *cobra.Command {
@@ -28,7 +28,7 @@ func newCmdWhoami(f *factory.Factory, conn *connFlags, runF func(*whoamiOptions)
 			return whoamiRun(opts)
 		},
 	}
-	cmdutil.AddJSONFlags(cmd, &opts.Exporter, []string{"account", "credential"})
+	cliflag.AddJSON(cmd, &opts.Exporter, []string{"account", "credential"})
 	return cmd
 }
 

@@ -14,8 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
 )
@@ -79,7 +80,7 @@ error code and message go to stderr), 4 when the server refused the token
 			opts.ctx = cmd.Context()
 			opts.Method, opts.Path = strings.ToUpper(args[0]), args[1]
 			if !strings.HasPrefix(opts.Path, "/") {
-				return cmdutil.FlagErrorf("PATH must start with /, e.g. /v3/sl/encoding")
+				return cmderror.FlagErrorf("PATH must start with /, e.g. /v3/sl/encoding")
 			}
 			if opts.Profile == "" {
 				opts.Profile = token.Request.String()
@@ -88,7 +89,7 @@ error code and message go to stderr), 4 when the server refused the token
 				}
 			}
 			if len(opts.Args) > 0 && opts.ArgJSON != "" {
-				return cmdutil.FlagErrorf("specify only one of --arg and --arg-json")
+				return cmderror.FlagErrorf("specify only one of --arg and --arg-json")
 			}
 			var err error
 			if opts.arg, err = parseArgs(opts.Args, opts.ArgJSON); err != nil {
@@ -103,7 +104,7 @@ error code and message go to stderr), 4 when the server refused the token
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&opts.Args, "arg", "a", nil, "an argument `k=v` (repeatable; k:=JSON for a non-string value)")
 	fl.StringVar(&opts.ArgJSON, "arg-json", "", "the arguments as one JSON object")
-	cmdutil.StringEnumFlag(cmd, &opts.Profile, "profile", "p", "", profiles, "the token profile (default management for /v1/, request otherwise)")
+	cliflag.StringEnum(cmd, &opts.Profile, "profile", "p", "", profiles, "the token profile (default management for /v1/, request otherwise)")
 	fl.StringVar(&opts.APIID, "api-id", "", "the API id a qsh token names (default known for /v3/sl/ routes)")
 	fl.StringVar(&opts.DID, "did", "", "qsh params.did")
 	fl.StringVar(&opts.MsgID, "msgid", "", "qsh params.msgid, echoed in the response")
@@ -120,7 +121,7 @@ func parseArgs(pairs []string, raw string) (map[string]any, error) {
 		dec := json.NewDecoder(strings.NewReader(raw))
 		dec.UseNumber()
 		if err := dec.Decode(&m); err != nil || m == nil {
-			return nil, cmdutil.FlagErrorf("--arg-json must be a JSON object")
+			return nil, cmderror.FlagErrorf("--arg-json must be a JSON object")
 		}
 		return m, nil
 	}
@@ -134,14 +135,14 @@ func parseArgs(pairs []string, raw string) (map[string]any, error) {
 			dec := json.NewDecoder(strings.NewReader(v))
 			dec.UseNumber()
 			if err := dec.Decode(&val); err != nil {
-				return nil, cmdutil.FlagErrorf("--arg %s: the value after := must be JSON", k)
+				return nil, cmderror.FlagErrorf("--arg %s: the value after := must be JSON", k)
 			}
 			m[k] = val
 			continue
 		}
 		k, v, ok := strings.Cut(p, "=")
 		if !ok || k == "" {
-			return nil, cmdutil.FlagErrorf("--arg %q: want k=v or k:=JSON", p)
+			return nil, cmderror.FlagErrorf("--arg %q: want k=v or k:=JSON", p)
 		}
 		m[k] = v
 	}
@@ -155,7 +156,7 @@ func callRun(opts *Options) error {
 	}
 	p, err := token.ParseProfile(opts.Profile)
 	if err != nil {
-		return cmdutil.FlagErrorWrap(err)
+		return cmderror.FlagErrorWrap(err)
 	}
 	var co []client.CallOption
 	if opts.APIID != "" {
@@ -195,7 +196,7 @@ func printBody(io *iostreams.IOStreams, body []byte) error {
 }
 
 // failure is a failed call as the command line reports it: "CODE: message";
-// 401 and 403 also match cmdutil.ErrAuth (exit 4).
+// 401 and 403 also match cmderror.ErrAuth (exit 4).
 type failure struct {
 	err *client.Error
 }
@@ -210,7 +211,7 @@ func (e *failure) Error() string {
 
 func (e *failure) Unwrap() []error {
 	if e.err.HTTPStatus == 401 || e.err.HTTPStatus == 403 {
-		return []error{e.err, cmdutil.ErrAuth}
+		return []error{e.err, cmderror.ErrAuth}
 	}
 	return []error{e.err}
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/google/shlex"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
 )
@@ -194,7 +194,7 @@ func TestCallRun(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("callRun error = %v, want %q", err, tt.wantErr)
 				}
-				if got := errors.Is(err, cmdutil.ErrAuth); got != tt.wantAuth {
+				if got := errors.Is(err, cmderror.ErrAuth); got != tt.wantAuth {
 					t.Errorf("errors.Is(err, ErrAuth) = %v, want %v", got, tt.wantAuth)
 				}
 			}

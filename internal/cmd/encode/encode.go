@@ -19,8 +19,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/token"
 )
 
@@ -68,7 +69,7 @@ func (c *connFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&c.Key, "key", "", "the credential's key (default $KEYWARD_KEY)")
 	fl.StringVar(&c.Secret, "secret", "", "the credential's secret (default $KEYWARD_SECRET)")
 	fl.StringVar(&c.Credentials, "credentials", "", "read key and secret from a JSON `FILE` such as admin.json")
-	cmdutil.StringEnumFlag(cmd, &c.Profile, "profile", "", "request", []string{"request", "qsh"}, "the token profile to sign with")
+	cliflag.StringEnum(cmd, &c.Profile, "profile", "", "request", []string{"request", "qsh"}, "the token profile to sign with")
 }
 
 // client builds the public client from the flags and the environment.
@@ -87,7 +88,7 @@ func (c *connFlags) client(f *factory.Factory) (Caller, token.Profile, error) {
 		key, secret = firstOf(c.Key, creds.Key), firstOf(c.Secret, creds.Secret)
 	}
 	if key == "" || secret == "" {
-		return nil, 0, cmdutil.FlagErrorf("a credential is required: --key and --secret, --credentials, or $KEYWARD_KEY and $KEYWARD_SECRET")
+		return nil, 0, cmderror.FlagErrorf("a credential is required: --key and --secret, --credentials, or $KEYWARD_KEY and $KEYWARD_SECRET")
 	}
 	profile := token.Request
 	if c.Profile == "qsh" {
@@ -95,7 +96,7 @@ func (c *connFlags) client(f *factory.Factory) (Caller, token.Profile, error) {
 	}
 	cl, err := client.New(client.Config{BaseURL: server, Key: key, Secret: secret, NowFunc: f.NowFunc})
 	if err != nil {
-		return nil, 0, cmdutil.FlagErrorWrap(err)
+		return nil, 0, cmderror.FlagErrorWrap(err)
 	}
 	return cl, profile, nil
 }
@@ -119,7 +120,7 @@ func NewCmdEncode(f *factory.Factory) *cobra.Command {
 // callErr maps a client error onto the command's error kinds.
 func callErr(err error) error {
 	if client.IsAuth(err) {
-		return fmt.Errorf("%w: %v", cmdutil.ErrAuth, err)
+		return fmt.Errorf("%w: %v", cmderror.ErrAuth, err)
 	}
 	return err
 }
@@ -166,7 +167,7 @@ func waitFor(ctx context.Context, c Caller, profile token.Profile, q string, std
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: %v", cmdutil.ErrCancel, ctx.Err())
+			return nil, fmt.Errorf("%w: %v", cmderror.ErrCancel, ctx.Err())
 		case <-time.After(pollInterval):
 		}
 	}

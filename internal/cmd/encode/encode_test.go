@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
 )
@@ -166,7 +166,7 @@ func TestStatusRun(t *testing.T) {
 	fs := newFakeServer(t, false)
 	ios, _, out, _ := iostreams.Test()
 	opts := &StatusOptions{Factory: &factory.Factory{IOStreams: ios}, Query: "q_test", ClientFunc: fs.clientFunc(t)}
-	if err := statusRun(opts); !errors.Is(err, cmdutil.ErrPending) {
+	if err := statusRun(opts); !errors.Is(err, cmderror.ErrPending) {
 		t.Fatalf("status of a processing job = %v, want ErrPending", err)
 	}
 	if !strings.Contains(out.String(), "status:    processing") {

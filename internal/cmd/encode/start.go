@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/token"
 )
 
@@ -47,7 +47,7 @@ also downloads the encoded song. "keyward encode status QUERY" asks later.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Src = args[0]
 			if opts.Artist == "" {
-				return cmdutil.FlagErrorf("--artist is required")
+				return cmderror.FlagErrorf("--artist is required")
 			}
 			if opts.Out != "" {
 				opts.Wait = true

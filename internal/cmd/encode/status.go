@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/token"
 )
 
@@ -83,7 +83,7 @@ func statusRun(opts *StatusOptions) error {
 	}
 	switch st.Status {
 	case "processing":
-		return fmt.Errorf("%w: the job is still processing", cmdutil.ErrPending)
+		return fmt.Errorf("%w: the job is still processing", cmderror.ErrPending)
 	case "complete":
 		if opts.Out != "" {
 			if err := download(ctx, st.URL, opts.Out); err != nil {

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/client"
-	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/iostreams"
 )
 
@@ -84,7 +84,7 @@ func (f *Factory) APIClient(server, credentialsFile string) (*client.Client, err
 		HTTPClient: hc, NowFunc: f.NowFunc, UserAgent: "keyward-cli/" + f.Version,
 	})
 	if err != nil {
-		return nil, cmdutil.FlagErrorf("--server: %v", strings.TrimPrefix(err.Error(), "client: "))
+		return nil, cmderror.FlagErrorf("--server: %v", strings.TrimPrefix(err.Error(), "client: "))
 	}
 	return c, nil
 }
@@ -95,18 +95,18 @@ func (f *Factory) credentials(file string) (key, secret, kid string, err error) 
 		key, secret = f.getenv("KEYWARD_KEY"), f.getenv("KEYWARD_SECRET")
 		if key != "" || secret != "" {
 			if key == "" || secret == "" {
-				return "", "", "", cmdutil.FlagErrorf("set both KEYWARD_KEY and KEYWARD_SECRET, or pass --credentials FILE")
+				return "", "", "", cmderror.FlagErrorf("set both KEYWARD_KEY and KEYWARD_SECRET, or pass --credentials FILE")
 			}
 			return key, secret, "", nil
 		}
 		if _, err := os.Stat(DefaultCredentialsFile); err != nil {
-			return "", "", "", cmdutil.FlagErrorf("no credentials: pass --credentials FILE (the admin.json of \"keyward serve\") or set KEYWARD_KEY and KEYWARD_SECRET")
+			return "", "", "", cmderror.FlagErrorf("no credentials: pass --credentials FILE (the admin.json of \"keyward serve\") or set KEYWARD_KEY and KEYWARD_SECRET")
 		}
 		file = DefaultCredentialsFile
 	}
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", "", cmdutil.FlagErrorf("--credentials: %s does not exist", file)
+		return "", "", "", cmderror.FlagErrorf("--credentials: %s does not exist", file)
 	}
 	if err != nil {
 		return "", "", "", fmt.Errorf("read credentials: %w", err)
@@ -117,7 +117,7 @@ func (f *Factory) credentials(file string) (key, secret, kid string, err error) 
 		KID    string `json:"kid"`
 	}
 	if err := json.Unmarshal(b, &cred); err != nil || cred.Key == "" || cred.Secret == "" {
-		return "", "", "", cmdutil.FlagErrorf("--credentials: %s is not a JSON object with \"key\" and \"secret\"", file)
+		return "", "", "", cmderror.FlagErrorf("--credentials: %s is not a JSON object with \"key\" and \"secret\"", file)
 	}
 	return cred.Key, cred.Secret, cred.KID, nil
 }

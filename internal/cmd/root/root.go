@@ -10,12 +10,12 @@ import (
 
 	admincmd "github.com/keyward/keyward/internal/cmd/admin"
 	callcmd "github.com/keyward/keyward/internal/cmd/call"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	encodecmd "github.com/keyward/keyward/internal/cmd/encode"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	servecmd "github.com/keyward/keyward/internal/cmd/serve"
 	tokencmd "github.com/keyward/keyward/internal/cmd/token"
 	watermarkcmd "github.com/keyward/keyward/internal/cmd/watermark"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 // Exit codes of the keyward binary.
@@ -41,7 +41,7 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.FlagErrorWrap(err)
+		return cmderror.FlagErrorWrap(err)
 	})
 	cmd.AddCommand(servecmd.NewCmdServe(f, nil))
 	cmd.AddCommand(tokencmd.NewCmdToken(f))
@@ -62,13 +62,13 @@ func Main(f *factory.Factory, args []string) int {
 		return ExitOK
 	}
 	stderr := f.IOStreams.ErrOut
-	if errors.Is(err, cmdutil.ErrSilent) {
+	if errors.Is(err, cmderror.ErrSilent) {
 		return ExitError
 	}
-	if errors.Is(err, cmdutil.ErrCancel) {
+	if errors.Is(err, cmderror.ErrCancel) {
 		return ExitCancel
 	}
-	if fe, ok := errors.AsType[*cmdutil.FlagError](err); ok {
+	if fe, ok := errors.AsType[*cmderror.FlagError](err); ok {
 		fmt.Fprintln(stderr, fe)
 		if c != nil {
 			fmt.Fprintln(stderr)
@@ -77,10 +77,10 @@ func Main(f *factory.Factory, args []string) int {
 		return ExitUsage
 	}
 	fmt.Fprintln(stderr, "error:", err)
-	if errors.Is(err, cmdutil.ErrAuth) {
+	if errors.Is(err, cmderror.ErrAuth) {
 		return ExitAuth
 	}
-	if errors.Is(err, cmdutil.ErrPending) {
+	if errors.Is(err, cmderror.ErrPending) {
 		return ExitPending
 	}
 	return ExitError

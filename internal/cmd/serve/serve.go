@@ -19,8 +19,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/server"
 )
 
@@ -55,10 +55,10 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := load(cmd.Flags(), opts.ConfigFile, f.Getenv)
 			if err != nil {
-				return cmdutil.FlagErrorWrap(err)
+				return cmderror.FlagErrorWrap(err)
 			}
 			if err := cfg.Validate(); err != nil {
-				return cmdutil.FlagErrorWrap(err)
+				return cmderror.FlagErrorWrap(err)
 			}
 			opts.Config = cfg
 			if runF != nil {

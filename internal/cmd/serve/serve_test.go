@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/shlex"
 
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/internal/server"
 )
@@ -93,7 +93,7 @@ from = "file@example.test"
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("serve %s: error %v, want %q", tt.cli, err, tt.wantErr)
 				}
-				if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok {
+				if _, ok := errors.AsType[*cmderror.FlagError](err); !ok {
 					t.Errorf("serve %s: %T is not a flag error", tt.cli, err)
 				}
 				return

@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/token"
 )
 
@@ -46,7 +47,7 @@ checked only when a secret is given. Exits 1 when a check fails.`,
 			}
 			opts.Secret = secret
 			if (opts.Method == "") != (opts.URL == "") {
-				return cmdutil.FlagErrorf("--method and --url go together")
+				return cmderror.FlagErrorf("--method and --url go together")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -56,7 +57,7 @@ checked only when a secret is given. Exits 1 when a check fails.`,
 	}
 	fl := cmd.Flags()
 	opts.secrets.bind(cmd)
-	cmdutil.StringEnumFlag(cmd, &opts.Profile, "profile", "p", "", profileNames(), "accept only this profile")
+	cliflag.StringEnum(cmd, &opts.Profile, "profile", "p", "", profileNames(), "accept only this profile")
 	fl.StringVarP(&opts.Method, "method", "X", "", "the request's method, to check binding")
 	fl.StringVar(&opts.URL, "url", "", "the request's path and query, to check binding")
 	fl.StringVar(&opts.APIID, "api-id", "", "the route's API id")
@@ -139,7 +140,7 @@ func inspectRun(opts *InspectOptions) error {
 		writeInspect(f, &rep)
 	}
 	if !rep.Valid {
-		return cmdutil.ErrSilent
+		return cmderror.ErrSilent
 	}
 	return nil
 }

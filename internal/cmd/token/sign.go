@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/token"
 )
 
@@ -67,13 +67,13 @@ func newCmdSign(f *factory.Factory, p token.Profile, runF func(*SignOptions) err
 				opts.Key = f.Getenv("KEYWARD_KEY")
 			}
 			if opts.Key == "" {
-				return cmdutil.FlagErrorf("a key is required: --key or $KEYWARD_KEY")
+				return cmderror.FlagErrorf("a key is required: --key or $KEYWARD_KEY")
 			}
 			if err := opts.requireFlags(); err != nil {
 				return err
 			}
 			if len(opts.Args) > 0 && opts.ArgJSON != "" {
-				return cmdutil.FlagErrorf("specify only one of --arg and --arg-json")
+				return cmderror.FlagErrorf("specify only one of --arg and --arg-json")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -141,7 +141,7 @@ func (opts *SignOptions) requireFlags() error {
 		need("role", opts.Role)
 	}
 	if len(missing) > 0 {
-		return cmdutil.FlagErrorf("%s token needs %s", opts.Profile, strings.Join(missing, ", "))
+		return cmderror.FlagErrorf("%s token needs %s", opts.Profile, strings.Join(missing, ", "))
 	}
 	return nil
 }
@@ -193,7 +193,7 @@ func signRun(opts *SignOptions) error {
 	case token.QSH:
 		u, err := url.Parse(opts.URL)
 		if err != nil {
-			return cmdutil.FlagErrorf("--url: %v", err)
+			return cmderror.FlagErrorf("--url: %v", err)
 		}
 		b.SetAPIID(opts.APIID).SetRequest(opts.Method, u.EscapedPath(), u.RawQuery)
 		if opts.Version != "" {
@@ -238,7 +238,7 @@ func argObject(pairs []string, raw string) ([]byte, error) {
 	if raw != "" {
 		var probe map[string]any
 		if err := json.Unmarshal([]byte(raw), &probe); err != nil || probe == nil {
-			return nil, cmdutil.FlagErrorf("--arg-json must be a JSON object")
+			return nil, cmderror.FlagErrorf("--arg-json must be a JSON object")
 		}
 		return []byte(raw), nil
 	}
@@ -247,14 +247,14 @@ func argObject(pairs []string, raw string) ([]byte, error) {
 		if k, v, ok := strings.Cut(p, ":="); ok && !strings.Contains(k, "=") {
 			var val any
 			if err := json.Unmarshal([]byte(v), &val); err != nil {
-				return nil, cmdutil.FlagErrorf("--arg %s: the value after := must be JSON: %v", k, err)
+				return nil, cmderror.FlagErrorf("--arg %s: the value after := must be JSON: %v", k, err)
 			}
 			arg[k] = val
 			continue
 		}
 		k, v, ok := strings.Cut(p, "=")
 		if !ok || k == "" {
-			return nil, cmdutil.FlagErrorf("--arg %q: want k=v or k:=JSON", p)
+			return nil, cmderror.FlagErrorf("--arg %q: want k=v or k:=JSON", p)
 		}
 		arg[k] = v
 	}

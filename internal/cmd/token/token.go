@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 // NewCmdToken builds the "token" command group.
@@ -49,7 +49,7 @@ func (s *secretFlags) bind(cmd *cobra.Command) {
 // environment, in that order. required makes its absence a flag error.
 func (s *secretFlags) resolve(f *factory.Factory, required bool) ([]byte, error) {
 	if s.secret != "" && s.secretFile != "" {
-		return nil, cmdutil.FlagErrorf("specify only one of --secret and --secret-file")
+		return nil, cmderror.FlagErrorf("specify only one of --secret and --secret-file")
 	}
 	switch {
 	case s.secret != "":
@@ -70,7 +70,7 @@ func (s *secretFlags) resolve(f *factory.Factory, required bool) ([]byte, error)
 		return []byte(f.Getenv("KEYWARD_SECRET")), nil
 	}
 	if required {
-		return nil, cmdutil.FlagErrorf("a secret is required: --secret, --secret-file or $KEYWARD_SECRET")
+		return nil, cmderror.FlagErrorf("a secret is required: --secret, --secret-file or $KEYWARD_SECRET")
 	}
 	return nil, nil
 }

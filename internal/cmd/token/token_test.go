@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/shlex"
 
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
 )
@@ -81,7 +81,7 @@ func TestNewCmdSign(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("token %s %s: error = %v, want %q", tt.profile, tt.cli, err, tt.wantErr)
 				}
-				if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok {
+				if _, ok := errors.AsType[*cmderror.FlagError](err); !ok {
 					t.Errorf("error %v is not a flag error", err)
 				}
 				return
@@ -176,7 +176,7 @@ func TestVerifyRunFailures(t *testing.T) {
 			f.NowFunc = func() time.Time { return tt.clock }
 			in.WriteString(tt.stdin)
 			err := run(t, f, tt.cli)
-			if !errors.Is(err, cmdutil.ErrSilent) {
+			if !errors.Is(err, cmderror.ErrSilent) {
 				t.Fatalf("%s: error = %v, want ErrSilent (exit 1)", tt.cli, err)
 			}
 			if out.Len() != 0 {
@@ -217,7 +217,7 @@ func TestInspectRun(t *testing.T) {
 		f, _, out, _ := testFactory(nil)
 		f.NowFunc = func() time.Time { return testClock.Add(time.Hour) }
 		err := run(t, f, "inspect --json -s wrong-secret-0123456789abcdefghijkl "+tok)
-		if !errors.Is(err, cmdutil.ErrSilent) {
+		if !errors.Is(err, cmderror.ErrSilent) {
 			t.Fatalf("inspect error = %v, want ErrSilent", err)
 		}
 		var rep inspectReport
@@ -236,7 +236,7 @@ func TestInspectRun(t *testing.T) {
 		t.Parallel()
 		f, _, out, _ := testFactory(nil)
 		err := run(t, f, "inspect a.b")
-		if !errors.Is(err, cmdutil.ErrSilent) || !strings.Contains(out.String(), "TOKEN_MALFORMED") {
+		if !errors.Is(err, cmderror.ErrSilent) || !strings.Contains(out.String(), "TOKEN_MALFORMED") {
 			t.Errorf("inspect a.b: err %v out %q", err, out)
 		}
 	})

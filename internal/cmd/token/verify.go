@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/token"
 )
 
@@ -61,7 +62,7 @@ or not given.`,
 			}
 			opts.Secret = secret
 			if (opts.Method == "") != (opts.URL == "") {
-				return cmdutil.FlagErrorf("--method and --url go together")
+				return cmderror.FlagErrorf("--method and --url go together")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -71,7 +72,7 @@ or not given.`,
 	}
 	fl := cmd.Flags()
 	opts.secrets.bind(cmd)
-	cmdutil.StringEnumFlag(cmd, &opts.Profile, "profile", "p", "", profileNames(), "accept only this profile")
+	cliflag.StringEnum(cmd, &opts.Profile, "profile", "p", "", profileNames(), "accept only this profile")
 	fl.StringVarP(&opts.Method, "method", "X", "", "the request's method, to check binding")
 	fl.StringVar(&opts.URL, "url", "", "the request's path and query, to check binding")
 	fl.StringVar(&opts.APIID, "api-id", "", "the route's API id, to check a qsh token's id")
@@ -101,13 +102,13 @@ func (opts *VerifyOptions) verifierFor() (*token.Verifier, token.Profiles, *toke
 		AllowAPIKeyWithoutExp: opts.AllowNoExp, NowFunc: opts.Factory.NowFunc,
 	})
 	if err != nil {
-		return nil, 0, nil, cmdutil.FlagErrorWrap(err)
+		return nil, 0, nil, cmderror.FlagErrorWrap(err)
 	}
 	accept := token.AllProfiles
 	if opts.Profile != "" {
 		p, err := token.ParseProfile(opts.Profile)
 		if err != nil {
-			return nil, 0, nil, cmdutil.FlagErrorWrap(err)
+			return nil, 0, nil, cmderror.FlagErrorWrap(err)
 		}
 		accept = token.ProfileSet(p)
 	}
@@ -115,7 +116,7 @@ func (opts *VerifyOptions) verifierFor() (*token.Verifier, token.Profiles, *toke
 	if opts.Method != "" {
 		u, err := url.Parse(opts.URL)
 		if err != nil {
-			return nil, 0, nil, cmdutil.FlagErrorf("--url: %v", err)
+			return nil, 0, nil, cmderror.FlagErrorf("--url: %v", err)
 		}
 		b = &token.Binding{Method: strings.ToUpper(opts.Method), Path: u.EscapedPath(), RawQuery: u.RawQuery, APIID: opts.APIID}
 	}
@@ -132,13 +133,13 @@ func verifyRun(opts *VerifyOptions) error {
 	if err == nil {
 		sec, serr := token.NewSecret(c.KeyID(), opts.Secret)
 		if serr != nil {
-			return cmdutil.FlagErrorWrap(serr)
+			return cmderror.FlagErrorWrap(serr)
 		}
 		err = v.Verify(&c, []*token.Secret{sec}, accept, b)
 	}
 	if err != nil {
 		printTokenError(opts.Factory, err)
-		return cmdutil.ErrSilent
+		return cmderror.ErrSilent
 	}
 	_, err = fmt.Fprintf(opts.Factory.IOStreams.Out, "%s\n", c.Payload())
 	return err

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 )
 
 // DetectOptions are the flags and arguments of "keyward watermark detect".
@@ -107,7 +107,7 @@ func detectRun(opts *DetectOptions) error {
 		}
 	}
 	if !rep.Found {
-		return cmdutil.ErrSilent
+		return cmderror.ErrSilent
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 )
 
 func TestNewCmdDetect(t *testing.T) {
@@ -73,8 +73,8 @@ func TestDetectRun(t *testing.T) {
 		{name: "json", file: marked, json: true, wantOut: `"id": "0000000000005eed"`},
 		{name: "tty", file: marked, tty: true, wantOut: "0000000000005eed  confidence"},
 		{name: "pipe", file: marked, wantOut: "0000000000005eed\t"},
-		{name: "unmarked", file: in, wantErr: cmdutil.ErrSilent},
-		{name: "unmarked json", file: in, json: true, wantOut: `"found": false`, wantErr: cmdutil.ErrSilent},
+		{name: "unmarked", file: in, wantErr: cmderror.ErrSilent},
+		{name: "unmarked json", file: in, json: true, wantOut: `"found": false`, wantErr: cmderror.ErrSilent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

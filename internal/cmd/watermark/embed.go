@@ -13,8 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/watermark"
 )
 
@@ -44,15 +45,15 @@ OUT is FLAC when its name ends in .flac or --format flac says so, WAV otherwise.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.In, opts.Out = args[0], args[1]
 			if id == "" {
-				return cmdutil.FlagErrorf("--id is required")
+				return cmderror.FlagErrorf("--id is required")
 			}
 			parsed, err := watermark.ParseID(id)
 			if err != nil {
-				return cmdutil.FlagErrorf("--id: %v", err)
+				return cmderror.FlagErrorf("--id: %v", err)
 			}
 			opts.ID = parsed
 			if !(opts.Strength > 0 && opts.Strength <= 4) {
-				return cmdutil.FlagErrorf("--strength %v: want a value in (0, 4]", opts.Strength)
+				return cmderror.FlagErrorf("--strength %v: want a value in (0, 4]", opts.Strength)
 			}
 			if opts.Format == "" {
 				opts.Format = "wav"
@@ -69,7 +70,7 @@ OUT is FLAC when its name ends in .flac or --format flac says so, WAV otherwise.
 	opts.keyFlags.bind(cmd)
 	cmd.Flags().StringVar(&id, "id", "", "the sound link `ID` to embed, 1 to 16 hex digits")
 	cmd.Flags().Float64Var(&opts.Strength, "strength", 1, "mark strength: 1 is about 29.5 dB SNR; 2 is 6 dB louder and more robust")
-	cmdutil.StringEnumFlag(cmd, &opts.Format, "format", "", "", []string{"wav", "flac"}, "output format (default from OUT's name)")
+	cliflag.StringEnum(cmd, &opts.Format, "format", "", "", []string{"wav", "flac"}, "output format (default from OUT's name)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON summary on standard output")
 	return cmd
 }

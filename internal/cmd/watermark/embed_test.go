@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/keyward/keyward/internal/audio"
-	"github.com/keyward/keyward/internal/cmdutil"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/watermark"
 )
 
@@ -132,7 +132,7 @@ func TestEmbedRunErrors(t *testing.T) {
 		t.Parallel()
 		tb := setup(t, nil)
 		err := embedRun(&EmbedOptions{Factory: tb.f, In: short, Out: filepath.Join(tb.dir, "o.wav"), ID: 1, Strength: 1})
-		if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok {
+		if _, ok := errors.AsType[*cmderror.FlagError](err); !ok {
 			t.Fatalf("embedRun without a key: %v, want a flag error", err)
 		}
 	})

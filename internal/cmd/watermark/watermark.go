@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/watermark"
 )
 
@@ -61,17 +61,17 @@ func (k *keyFlags) key(f *factory.Factory) ([]byte, error) {
 		}
 		key := []byte(strings.TrimRight(string(b), "\r\n"))
 		if len(key) < 16 {
-			return nil, cmdutil.FlagErrorf("the key in %s is %d bytes; it needs at least 16", k.KeyFile, len(key))
+			return nil, cmderror.FlagErrorf("the key in %s is %d bytes; it needs at least 16", k.KeyFile, len(key))
 		}
 		return key, nil
 	}
 	if v := f.Getenv(KeyEnv); v != "" {
 		if len(v) < 16 {
-			return nil, cmdutil.FlagErrorf("$%s is %d bytes; it needs at least 16", KeyEnv, len(v))
+			return nil, cmderror.FlagErrorf("$%s is %d bytes; it needs at least 16", KeyEnv, len(v))
 		}
 		return []byte(v), nil
 	}
-	return nil, cmdutil.FlagErrorf("a watermark key is required: --key-file FILE or $%s", KeyEnv)
+	return nil, cmderror.FlagErrorf("a watermark key is required: --key-file FILE or $%s", KeyEnv)
 }
 
 // readAudio decodes path ("-" for standard input).
@@ -100,7 +100,7 @@ func readAudio(f *factory.Factory, path string, maxDur time.Duration) (*audio.Bu
 func newMarker(key []byte, strength float64) (*watermark.Marker, error) {
 	m, err := watermark.New(watermark.Config{Key: key, Strength: strength})
 	if err != nil {
-		return nil, cmdutil.FlagErrorWrap(err)
+		return nil, cmderror.FlagErrorWrap(err)
 	}
 	return m, nil
 }

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/cmdutil"
 	"github.com/keyward/keyward/internal/iostreams"
 )
 
@@ -102,7 +102,7 @@ func TestKeySources(t *testing.T) {
 			k := keyFlags{KeyFile: tt.file}
 			got, err := k.key(b.f)
 			if tt.flagErr {
-				if _, ok := errors.AsType[*cmdutil.FlagError](err); !ok {
+				if _, ok := errors.AsType[*cmderror.FlagError](err); !ok {
 					t.Fatalf("key() error = %v, want a flag error", err)
 				}
 				return

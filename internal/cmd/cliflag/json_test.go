@@ -1,4 +1,4 @@
-package cmdutil
+package cliflag
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func TestAddJSONFlags(t *testing.T) {
+func TestAddJSON(t *testing.T) {
 	t.Parallel()
 	allowed := []string{"id", "name", "groups"}
 	tests := []struct {
@@ -32,7 +32,7 @@ func TestAddJSONFlags(t *testing.T) {
 			t.Parallel()
 			var e JSONExporter
 			cmd := &cobra.Command{Use: "x", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return nil }}
-			AddJSONFlags(cmd, &e, allowed)
+			AddJSON(cmd, &e, allowed)
 			argv, err := shlex.Split(tt.cli)
 			if err != nil {
 				t.Fatal(err)

@@ -1,4 +1,6 @@
-package cmdutil
+// Package cliflag holds the flag kinds keyward's commands share: --json
+// with field selection, and string flags limited to a set of values.
+package cliflag
 
 import (
 	"bytes"
@@ -15,7 +17,7 @@ import (
 const jsonAllFields = "*"
 
 // JSONExporter is the --json flag of a command: whether it was given and
-// which fields it selects. Bind it with [AddJSONFlags]; its zero value means
+// which fields it selects. Bind it with [AddJSON]; its zero value means
 // "no --json".
 type JSONExporter struct {
 	enabled bool
@@ -23,10 +25,10 @@ type JSONExporter struct {
 	allowed []string
 }
 
-// AddJSONFlags adds "--json[=FIELDS]" to cmd, bound to e. A bare --json
+// AddJSON adds "--json[=FIELDS]" to cmd, bound to e. A bare --json
 // selects every allowed field; --json=a,b selects a and b. A field not in
 // allowed is a flag error that lists the valid ones.
-func AddJSONFlags(cmd *cobra.Command, e *JSONExporter, allowed []string) {
+func AddJSON(cmd *cobra.Command, e *JSONExporter, allowed []string) {
 	e.allowed = slices.Clone(allowed)
 	f := cmd.Flags().VarPF(&jsonValue{e: e}, "json", "",
 		"print JSON; --json=FIELDS prints only those comma-separated fields: "+strings.Join(allowed, ", "))

@@ -1,0 +1,40 @@
+// Package cmderror holds the kinds of error keyward's commands return.
+// Commands return these errors and never exit themselves; only the root
+// command maps them to exit codes.
+package cmderror
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error kinds that the root command maps onto exit codes.
+var (
+	// ErrSilent means the command already printed what went wrong.
+	ErrSilent = errors.New("cmderror: silent error")
+	// ErrCancel means the user interrupted the command.
+	ErrCancel = errors.New("cmderror: cancelled")
+	// ErrAuth means a server refused the command's credentials.
+	ErrAuth = errors.New("cmderror: authentication refused")
+	// ErrPending means what the command waited for has not finished.
+	ErrPending = errors.New("cmderror: still pending")
+)
+
+// FlagError is a misuse of flags or arguments; the root prints usage for it.
+type FlagError struct {
+	err error
+}
+
+// Error returns the message of the wrapped error.
+func (e *FlagError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *FlagError) Unwrap() error { return e.err }
+
+// FlagErrorf returns a [FlagError] with a formatted message.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{err: fmt.Errorf(format, args...)}
+}
+
+// FlagErrorWrap wraps err as a [FlagError].
+func FlagErrorWrap(err error) error { return &FlagError{err: err} }
