@@ -24,6 +24,7 @@ type Config struct {
 	Songs          string
 	MaxSongs       int
 	MaxSeconds     float64
+	MinSeconds     float64
 	Strength       float64
 	Attacks        string
 	Excerpts       int
@@ -38,6 +39,7 @@ type Config struct {
 func defaultConfig() Config {
 	return Config{
 		Songs:          "/usr/share/games/wesnoth/1.16/data/core/music",
+		MinSeconds:     20,
 		Strength:       1,
 		Attacks:        "all",
 		Excerpts:       3,
@@ -359,8 +361,8 @@ func run(cfg Config, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "skip %s: %v\n", filepath.Base(p), err)
 			continue
 		}
-		if buf.Duration() < 20*time.Second {
-			fmt.Fprintf(stderr, "skip %s: shorter than 20 s\n", filepath.Base(p))
+		if buf.Duration().Seconds() < cfg.MinSeconds {
+			fmt.Fprintf(stderr, "skip %s: shorter than %g s\n", filepath.Base(p), cfg.MinSeconds)
 			continue
 		}
 		s := &song{name: filepath.Base(p), buf: buf, id: watermark.ID(0x5eed000000000000 | uint64(i)*0x9e3779b97f4a7c15>>16)}

@@ -17,6 +17,7 @@ func main() {
 	flag.StringVar(&cfg.Songs, "songs", cfg.Songs, "folder of songs (any format ffmpeg reads)")
 	flag.IntVar(&cfg.MaxSongs, "n", cfg.MaxSongs, "use at most this many songs (0: all)")
 	flag.Float64Var(&cfg.MaxSeconds, "max-seconds", cfg.MaxSeconds, "cut songs to this length (0: whole)")
+	flag.Float64Var(&cfg.MinSeconds, "min-seconds", cfg.MinSeconds, "skip songs shorter than this (jingles)")
 	flag.Float64Var(&cfg.Strength, "strength", cfg.Strength, "embedding strength")
 	flag.StringVar(&cfg.Attacks, "attacks", cfg.Attacks, "comma-separated attacks to run, or \"all\"")
 	flag.IntVar(&cfg.Excerpts, "excerpts", cfg.Excerpts, "random excerpts per song and length (10 s, 5 s) after MP3 128")
