@@ -261,13 +261,8 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 	if err != nil {
 		return false, err
 	}
-	// now is the time every check of this request uses: the start, unless
-	// a clock of its own is configured or reading the body took time.
-	now := start
-	if !a.realClock {
-		now = a.cfg.NowFunc()
-	}
-	if rt.bodyTokens() && hasBody(r) {
+	bodyRead := rt.bodyTokens() && hasBody(r)
+	if bodyRead {
 		body, err := readBody(w, r, rt.MaxBody, a.cfg.BodyReadTimeout)
 		if err != nil {
 			return false, err
@@ -283,6 +278,11 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 		case raw != data:
 			return false, errTwoTokens
 		}
+	}
+	// now is the time every check of this request uses: the start, unless
+	// a clock of its own is configured or reading the body took time.
+	now := start
+	if !a.realClock || bodyRead {
 		now = a.cfg.NowFunc()
 	}
 	if raw == "" {
@@ -355,9 +355,6 @@ func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit,
 		return true, err
 	}
 	if id.JTI != "" {
-		if id.jtiKey == "" {
-			id.jtiKey = jtiKey(k.Key, id.JTI)
-		}
 		revoked, err := a.replay.Revoked(r.Context(), id.jtiKey)
 		if err != nil {
 			return true, envelope.Wrap(errReplayDB.Code, errReplayDB.Message, err)
