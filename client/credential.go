@@ -171,11 +171,15 @@ func (c *Client) UpdateCredential(ctx context.Context, id int64, params UpdateCr
 	return c.credentialCall(ctx, http.MethodPatch, pathf("/v1/credentials/%s", id), params)
 }
 
+// NoOverlap, as [RotateCredentialParams.Overlap], ends the current secret
+// at the rotation.
+const NoOverlap time.Duration = -1
+
 // RotateCredentialParams tune [Client.RotateCredential].
 type RotateCredentialParams struct {
 	// Overlap is how long the current secret keeps working beside the new
-	// one. Default 0: the server's default (24 h). To cut the old secret
-	// off at once, retire it with [Client.RetireSecret] after rotating.
+	// one. Default 0: the server's default (24 h). A negative value
+	// ([NoOverlap]) ends the old secret at once (it is sent as "0s").
 	Overlap time.Duration
 }
 
@@ -186,8 +190,11 @@ func (c *Client) RotateCredential(ctx context.Context, id int64, params RotateCr
 	var body struct {
 		Overlap string `json:"overlap,omitempty"`
 	}
-	if params.Overlap > 0 {
+	switch {
+	case params.Overlap > 0:
 		body.Overlap = params.Overlap.String()
+	case params.Overlap < 0:
+		body.Overlap = "0s"
 	}
 	return c.credentialSecretCall(ctx, http.MethodPost, pathf("/v1/credentials/%s/rotate", id), body)
 }

@@ -30,6 +30,9 @@ const (
 	// DefaultRotationOverlap is how long the previous secret keeps working
 	// after a rotation, unless the caller says otherwise.
 	DefaultRotationOverlap = 24 * time.Hour
+	// NoOverlap, as [RotateSecretParams.Overlap], ends the current secret
+	// at the rotation: what an explicit zero overlap asks for.
+	NoOverlap time.Duration = -1
 )
 
 // Credential is a key and its secrets, owned by an account and granted a set
@@ -179,7 +182,7 @@ type RotateSecretParams struct {
 	ID int64
 	// Overlap is how long the current secret keeps working. 0 means the
 	// store's configured default ([DefaultRotationOverlap] unless changed);
-	// a negative value ends the current secret at once.
+	// a negative value ([NoOverlap]) ends the current secret at once.
 	Overlap time.Duration
 }
 

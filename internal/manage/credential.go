@@ -92,7 +92,8 @@ func (h *Handler) handleCredentialUpdate(w http.ResponseWriter, r *http.Request)
 
 // handleCredentialRotate answers POST /v1/credentials/{id}/rotate with an
 // optional {"overlap": "24h"}: a new secret, shown once; the old one keeps
-// working for the overlap.
+// working for the overlap. An absent overlap is the server's default; an
+// explicit zero ("0s") ends the old secret at once.
 func (h *Handler) handleCredentialRotate(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -112,6 +113,9 @@ func (h *Handler) handleCredentialRotate(w http.ResponseWriter, r *http.Request)
 		if err != nil || overlap < 0 {
 			h.fail(w, r, invalidf(codeInvalid, "overlap must be a duration such as 24h or 30m"))
 			return
+		}
+		if overlap == 0 {
+			overlap = credential.NoOverlap
 		}
 	}
 	c, sec, err := h.svc.RotateSecret(r.Context(), &credential.RotateSecretParams{ID: id, Overlap: overlap})

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/envelope"
@@ -263,6 +264,54 @@ func TestBadInput(t *testing.T) {
 			}
 			if a, c := b.counts(t); a != audit || c != creds {
 				t.Errorf("refused request changed the store: audit %d→%d credentials %d→%d", audit, a, creds, c)
+			}
+		})
+	}
+}
+
+// TestRotateOverlap checks that an explicit "0s" overlap ends the previous
+// secret at once, while an absent overlap keeps the 24-hour default.
+func TestRotateOverlap(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tests := []struct {
+		name     string
+		body     any
+		wantLive bool // the previous secret still works after the rotation
+	}{
+		{"explicit zero", map[string]string{"overlap": "0s"}, false},
+		{"bare zero", map[string]string{"overlap": "0"}, false},
+		{"absent", nil, true},
+		{"one hour", map[string]string{"overlap": "1h"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := b.json(t, b.adminID, "POST", "/v1/credentials", map[string]any{"name": "rot " + tt.name, "groups": []string{"encoding"}})
+			if r.status != 201 {
+				t.Fatalf("create credential: %d %+v", r.status, r.params)
+			}
+			var before credential.Credential
+			json.Unmarshal(r.body["credential"], &before)
+			old := before.Secrets[0].KID
+			r = b.json(t, b.adminID, "POST", fmt.Sprintf("/v1/credentials/%d/rotate", before.ID), tt.body)
+			if r.status != 200 {
+				t.Fatalf("rotate %v: %d %+v", tt.body, r.status, r.params)
+			}
+			var after credential.Credential
+			json.Unmarshal(r.body["credential"], &after)
+			var prev *credential.SecretInfo
+			for i := range after.Secrets {
+				if after.Secrets[i].KID == old {
+					prev = &after.Secrets[i]
+				}
+			}
+			if prev == nil {
+				t.Fatalf("rotate %v: previous secret %s missing from %s", tt.body, old, r.body["credential"])
+			}
+			now := time.Now()
+			if live := prev.Active(now); live != tt.wantLive {
+				t.Errorf("rotate %v: previous secret active = %v, want %v (%+v)", tt.body, live, tt.wantLive, *prev)
 			}
 		})
 	}

@@ -25,8 +25,9 @@ func newCmdCredentialRotate(f *factory.Factory, conn *connFlags, runF func(*cred
 		Use:   "rotate ID [--overlap 24h]",
 		Short: "Give a credential a new secret; the current one expires after the overlap",
 		Long: `Give a credential a new secret, printed once. The current secret keeps working
-for the overlap (default the server's, 24h) so that clients can switch; retire
-it sooner with "keyward admin credential retire ID KID".`,
+for the overlap (default the server's, 24h; --overlap 0 ends it at once) so
+that clients can switch; retire it sooner with "keyward admin credential
+retire ID KID".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)
@@ -37,13 +38,16 @@ it sooner with "keyward admin credential retire ID KID".`,
 			if opts.Overlap < 0 {
 				return cmderror.FlagErrorf("invalid --overlap %s", opts.Overlap)
 			}
+			if opts.Overlap == 0 && cmd.Flags().Changed("overlap") {
+				opts.Overlap = client.NoOverlap // an explicit 0 ends the old secret now
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return credentialRotateRun(opts)
 		},
 	}
-	cmd.Flags().DurationVar(&opts.Overlap, "overlap", 0, "how long the current secret keeps working (default the server's, 24h)")
+	cmd.Flags().DurationVar(&opts.Overlap, "overlap", 0, "how long the current secret keeps working (default the server's, 24h; 0 ends it now)")
 	cliflag.AddJSON(cmd, &opts.Exporter, secretFields)
 	return cmd
 }

@@ -3,6 +3,8 @@ package admin
 import (
 	"testing"
 	"time"
+
+	"github.com/keyward/keyward/client"
 )
 
 func TestNewCmdCredentialRotate(t *testing.T) {
@@ -14,6 +16,7 @@ func TestNewCmdCredentialRotate(t *testing.T) {
 	}{
 		{"7", 0, ""},
 		{"7 --overlap 1h", time.Hour, ""},
+		{"7 --overlap 0s", client.NoOverlap, ""},
 		{"7 --overlap -1h", 0, "invalid --overlap"},
 		{"7 --overlap soon", 0, "invalid argument"},
 	}
@@ -40,6 +43,7 @@ func TestCredentialRotateRun(t *testing.T) {
 	}{
 		{"default overlap", 0, false, `{}`, "key\tabc123\nkid\tk1\nsecret\ts3cr3t-value\n"},
 		{"json", 2 * time.Hour, true, `{"overlap":"2h0m0s"}`, `{"kid":"k1","secret":"s3cr3t-value"}`},
+		{"no overlap", client.NoOverlap, false, `{"overlap":"0s"}`, "key\tabc123\nkid\tk1\nsecret\ts3cr3t-value\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
