@@ -10,15 +10,21 @@
 //     application/json). The arg is what the client signed; an unsigned body
 //     never reaches the upstream. Other profiles' bodies stream through
 //     unchanged.
-//   - Every client-sent X-Keyward-* header is removed, then the identity is
+//   - Every client-sent X-Keyward-* header is removed, and so is any header
+//     that reads as one of the gateway's own once "_" is read as "-"
+//     (X_Keyward_Owner_Role, X_Forwarded_For): a CGI or WSGI upstream turns
+//     both spellings into the same HTTP_X_KEYWARD_OWNER_ROLE variable. Then
+//     the identity is
 //     set: X-Keyward-Key, X-Keyward-Credential (id), X-Keyward-Account,
 //     X-Keyward-Owner-Role, X-Keyward-Groups (comma-separated),
 //     X-Keyward-Profile, and, when the token has them, X-Keyward-Jti,
 //     X-Keyward-User, X-Keyward-Role, X-Keyward-Room and X-Keyward-Msgid.
 //     Upstreams must trust these headers only from the gateway: bind them to
 //     loopback or a private network.
-//   - X-Forwarded-For, -Host and -Proto are set (client-sent ones are
-//     dropped).
+//   - X-Forwarded-Host and -Proto are set (client-sent ones are dropped);
+//     X-Forwarded-For gets the client's address appended to the chain the
+//     client sent, so only its last entry is to be trusted. Underscore
+//     spellings of all three are dropped.
 //
 // # Errors and streaming
 //
@@ -166,14 +172,14 @@ func (rt *route) rewrite(pr *httputil.ProxyRequest) {
 		}
 	}
 	pr.SetURL(rt.Upstream)
-	pr.SetXForwarded()
 	h := pr.Out.Header
 	h.Del("Authorization")
 	for k := range h {
-		if strings.HasPrefix(k, "X-Keyward-") {
+		if gatewaySets(k) {
 			delete(h, k)
 		}
 	}
+	pr.SetXForwarded()
 	id, ok := auth.FromContext(pr.In.Context())
 	if !ok {
 		return

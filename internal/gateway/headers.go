@@ -97,3 +97,40 @@ func profileHeader(p token.Profile) []string {
 	}
 	return []string{p.String()}
 }
+
+// gatewaySets reports whether a client header named name must be dropped
+// before proxying because the gateway sets a header of that name: any
+// X-Keyward-* and the X-Forwarded-* trio, compared without regard to case
+// and with "_" read as "-". CGI and WSGI servers map both "-" and "_" to
+// "_" (HTTP_X_KEYWARD_OWNER_ROLE), so X_Keyward_Owner_Role would otherwise
+// reach the upstream as the gateway's own header.
+func gatewaySets(name string) bool {
+	return foldPrefix(name, "x-keyward-") || foldEqual(name, "x-forwarded-for") ||
+		foldEqual(name, "x-forwarded-host") || foldEqual(name, "x-forwarded-proto")
+}
+
+// foldEqual reports whether name equals lower (lower case, "-" for
+// separators) ignoring ASCII case, with "_" in name read as "-".
+func foldEqual(name, lower string) bool {
+	return len(name) == len(lower) && foldPrefix(name, lower)
+}
+
+// foldPrefix is foldEqual for a prefix of name.
+func foldPrefix(name, lower string) bool {
+	if len(name) < len(lower) {
+		return false
+	}
+	for i := 0; i < len(lower); i++ {
+		c := name[i]
+		switch {
+		case c == '_':
+			c = '-'
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}

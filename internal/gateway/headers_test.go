@@ -106,3 +106,31 @@ func TestBufferPool(t *testing.T) {
 		t.Errorf("Get+Put allocates %v times, want 0", n)
 	}
 }
+
+func TestGatewaySets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"X-Keyward-Owner-Role", true},
+		{"X_Keyward_Owner_Role", true},
+		{"x_keyward_groups", true},
+		{"X-KEYWARD_ACCOUNT", true},
+		{"X-Keyward-Anything", true},
+		{"X_Forwarded_For", true},
+		{"x-forwarded-host", true},
+		{"X_FORWARDED_PROTO", true},
+		{"X-Keyward", false},
+		{"X-Keywardish", false},
+		{"X_Forwarded_Fort", false},
+		{"X-Forwarded-Port", false},
+		{"X-Other", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := gatewaySets(tt.name); got != tt.want {
+			t.Errorf("gatewaySets(%q) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
