@@ -930,6 +930,8 @@ func Exercise(t *testing.T, open OpenFunc) {
 			t.Errorf("EnsureAdmin(again) = %+v, want nothing created and no secrets", again)
 		}
 	})
+
+	exerciseRooms(t, func(t *testing.T) *testBundle { t.Helper(); return setup(t) })
 }
 
 // activeSecrets counts c's secrets that work at now.
