@@ -247,7 +247,7 @@ func (a *Authenticator) Require(rt Route) func(http.Handler) http.Handler {
 			status := sw.Status()
 			rm.observe(status, time.Since(start))
 			if verified && a.cfg.Usage != nil {
-				a.cfg.Usage.Record(id.CredentialID, rt.APIID, status, a.cfg.NowFunc())
+				a.cfg.Usage.Record(id.CredentialID, rt.APIID, status, err == nil, a.cfg.NowFunc())
 			}
 		})
 	}

@@ -519,10 +519,10 @@ func TestUsage(t *testing.T) {
 	}
 	minute := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		u.Record(7, "r", 200, minute.Add(time.Duration(i)*time.Second))
+		u.Record(7, "r", 200, true, minute.Add(time.Duration(i)*time.Second))
 	}
-	u.Record(7, "r", 401, minute)
-	u.Record(7, "r", 200, minute.Add(time.Minute))
+	u.Record(7, "r", 401, false, minute)
+	u.Record(7, "r", 200, true, minute.Add(time.Minute))
 	if err := u.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -533,6 +533,58 @@ func TestUsage(t *testing.T) {
 	want := map[string]int64{"7 r 200 10:00": 5, "7 r 401 10:00": 1, "7 r 200 10:01": 1}
 	if fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Fatalf("usage rows = %v, want %v", counts, want)
+	}
+}
+
+// TestUsageLastUsed records many requests of a few credentials: each flush
+// makes one LastUsedFunc call, with each credential's newest accepted
+// request, not one write per request.
+func TestUsageLastUsed(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var calls [][]auth.LastUse
+	fail := true
+	u, err := auth.NewUsage(auth.UsageConfig{
+		Interval:  time.Hour,
+		FlushFunc: func(ctx context.Context, rows []auth.UsageRow) error { return nil },
+		LastUsedFunc: func(ctx context.Context, uses []auth.LastUse) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if fail {
+				fail = false
+				return errors.New("store down")
+			}
+			calls = append(calls, uses)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	const n = 1000
+	for i := range n {
+		u.Record(int64(1+i%3), "r", 200, true, t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	u.Record(1, "r", 403, false, t0.Add(time.Hour)) // proven, refused: not a use
+	u.Record(2, "r", 200, true, t0)                 // older than what is held
+	if err := u.Flush(context.Background()); err == nil {
+		t.Fatal("Flush with a failing LastUsedFunc = nil, want the error")
+	}
+	u.Record(3, "r", 200, true, t0.Add(-time.Hour)) // older than the kept one
+	if err := u.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 {
+		t.Fatalf("LastUsedFunc succeeded %d times for %d requests, want once", len(calls), n)
+	}
+	got := map[int64]time.Time{}
+	for _, use := range calls[0] {
+		got[use.CredentialID] = use.At
+	}
+	want := map[int64]time.Time{1: t0.Add(999 * time.Millisecond), 2: t0.Add(997 * time.Millisecond), 3: t0.Add(998 * time.Millisecond)}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("last uses = %v, want %v (newest accepted request each, kept across a failed flush)", got, want)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func keyward(t *testing.T, env []string, args ...string) (string, string, int) {
 // revocation, and the exit codes.
 func TestCLIAgainstServe(t *testing.T) {
 	t.Parallel()
-	n := startNode(t, "")
+	n := startNode(t, "", "--usage-interval", "200ms")
 	adminFile := filepath.Join(n.Data, "admin.json")
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	base := []string{"--server", n.URL, "--credentials", adminFile}
@@ -79,6 +80,24 @@ func TestCLIAgainstServe(t *testing.T) {
 		t.Errorf("keyward call GET /v1/me: exit %d out %s err %s", code, out, stderr)
 	}
 
+	// The calls above are recorded as the credential's last use, shown by
+	// show and list, within the usage flush interval.
+	waitFor(t, 10*time.Second, "last used shown by admin credential show", func() bool {
+		out, _, _ := keyward(t, env, append([]string{"admin", "credential", "show", jsonNum(created.ID)}, base...)...)
+		for _, line := range scanLines(out) {
+			if v, ok := strings.CutPrefix(line, "last used"); ok && strings.TrimSpace(v) != "" {
+				return true
+			}
+		}
+		return false
+	})
+	out, _, _ = keyward(t, env, append([]string{"admin", "credential", "list"}, base...)...)
+	for _, line := range scanLines(out) {
+		if strings.Contains(line, created.Key) && !rfc3339.MatchString(line) {
+			t.Errorf("admin credential list shows no last use for the credential: %q", line)
+		}
+	}
+
 	// Revoke; within 5 s the CLI's calls fail with the auth exit code 4.
 	if _, stderr, code := keyward(t, env, append([]string{"admin", "credential", "revoke", jsonNum(created.ID), "--yes"}, base...)...); code != 0 {
 		t.Fatalf("admin credential revoke: exit %d %s", code, stderr)
@@ -92,6 +111,9 @@ func TestCLIAgainstServe(t *testing.T) {
 		t.Errorf("delete without --yes: exit %d, want 2", code)
 	}
 }
+
+// rfc3339 finds a time as the CLI prints it when not on a terminal.
+var rfc3339 = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
 
 func jsonNum(n int64) string {
 	b, _ := json.Marshal(n)

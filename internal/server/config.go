@@ -57,6 +57,10 @@ type Config struct {
 	// KeyRefresh is how often a node polls the store for revoked and
 	// rotated keys. Default 1s.
 	KeyRefresh time.Duration `koanf:"key_refresh"`
+	// UsageInterval is how often the usage counts and each credential's
+	// last use are written to the store, in one batch: never one write per
+	// request. Default 10s.
+	UsageInterval time.Duration `koanf:"usage_interval"`
 	// RateLimit is each credential's sustained request rate per second; 0
 	// disables rate limiting. Default 0.
 	RateLimit float64 `koanf:"rate_limit"`
@@ -118,6 +122,7 @@ func Defaults() Config {
 		MaxLifetime:      24 * time.Hour,
 		APIKeyRequireExp: true,
 		KeyRefresh:       time.Second,
+		UsageInterval:    10 * time.Second,
 		LogLevel:         "info",
 		LogFormat:        "text",
 		ShutdownTimeout:  15 * time.Second,
@@ -144,8 +149,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("fetch-allow %q: want a CIDR such as 127.0.0.0/8", p))
 		}
 	}
-	if c.Leeway < 0 || c.Window <= 0 || c.MaxLifetime <= 0 || c.KeyRefresh <= 0 {
-		errs = append(errs, errors.New("leeway must not be negative; window, max-lifetime and key-refresh must be positive"))
+	if c.Leeway < 0 || c.Window <= 0 || c.MaxLifetime <= 0 || c.KeyRefresh <= 0 || c.UsageInterval <= 0 {
+		errs = append(errs, errors.New("leeway must not be negative; window, max-lifetime, key-refresh and usage-interval must be positive"))
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		errs = append(errs, errors.New("rate-limit and rate-burst must not be negative"))

@@ -106,7 +106,15 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	}
 
 	usage, err := auth.NewUsage(auth.UsageConfig{
-		Logger: s.log,
+		Logger:   s.log,
+		Interval: cfg.UsageInterval,
+		LastUsedFunc: func(ctx context.Context, uses []auth.LastUse) error {
+			out := make([]credential.KeyUse, len(uses))
+			for i, u := range uses {
+				out[i] = credential.KeyUse{CredentialID: u.CredentialID, At: u.At}
+			}
+			return s.store.TouchLastUsed(ctx, out)
+		},
 		FlushFunc: func(ctx context.Context, rows []auth.UsageRow) error {
 			out := make([]credential.UsageRow, len(rows))
 			for i, r := range rows {

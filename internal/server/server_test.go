@@ -14,9 +14,17 @@ import (
 
 func mustStart(t *testing.T) *server.Server {
 	t.Helper()
+	return mustStartWith(t, func(*server.Config) {})
+}
+
+// mustStartWith starts a server on SQLite in a temporary directory, with
+// the defaults changed by edit.
+func mustStartWith(t *testing.T, edit func(*server.Config)) *server.Server {
+	t.Helper()
 	cfg := server.Defaults()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Data = t.TempDir()
+	edit(&cfg)
 	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -83,6 +83,7 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 	fl.Duration("max-lifetime", d.MaxLifetime, "longest lifetime of management and app tokens")
 	fl.Bool("apikey-require-exp", d.APIKeyRequireExp, "refuse apikey tokens without exp")
 	fl.Duration("key-refresh", d.KeyRefresh, "how often to poll for revoked and rotated keys")
+	fl.Duration("usage-interval", d.UsageInterval, "how often usage counts and last-used times are written (one batch, not one write per request)")
 	fl.Float64("rate-limit", 0, "requests per second per credential (0: no limit)")
 	fl.Int("rate-burst", 0, "burst of the rate limit (default 2×rate)")
 	fl.String("smtp-addr", "", "SMTP server host:port for notification mail")
