@@ -1,22 +1,17 @@
 package client_test
 
 import (
-	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/keyward/keyward/internal/deptest"
 )
 
-// TestDeps keeps the public client free of keyward's internal packages, so
-// that programs outside the module can import it.
+// TestDeps keeps the public client free of keyward's internal packages
+// (the download guard among them), so that programs outside the module can
+// import it.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "github.com/keyward/keyward/client").Output()
-	if err != nil {
-		t.Skipf("go list: %v", err)
-	}
-	for dep := range strings.FieldsSeq(string(out)) {
-		if strings.HasPrefix(dep, "github.com/keyward/keyward/internal/") {
-			t.Errorf("client depends on %s; it must import no internal package", dep)
-		}
-	}
+	deptest.Check(t, deptest.Module+"/client", deptest.Rules{
+		Forbidden: []string{deptest.Module + "/internal/..."},
+	})
 }

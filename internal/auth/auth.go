@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/internal/ratelimit"
 	"github.com/keyward/keyward/internal/replay"
 	"github.com/keyward/keyward/token"
@@ -28,9 +29,9 @@ var (
 	errRevokedKey = &token.Error{Code: token.CodeRevoked, Reason: "the credential has been revoked"}
 	errRevokedJTI = &token.Error{Code: token.CodeRevoked, Claim: "jti", Reason: "this token has been revoked"}
 
-	errStore     = envelope.Errorf(envelope.CodeUnavailable, "the credential store is unavailable")
-	errReplayDB  = envelope.Errorf(envelope.CodeUnavailable, "the replay store is unavailable; single-use requests are refused until it is back")
-	errRateStore = envelope.Errorf(envelope.CodeUnavailable, "the rate limiter is unavailable")
+	errStore     = errcode.Errorf(errcode.Unavailable, "the credential store is unavailable")
+	errReplayDB  = errcode.Errorf(errcode.Unavailable, "the replay store is unavailable; single-use requests are refused until it is back")
+	errRateStore = errcode.Errorf(errcode.Unavailable, "the rate limiter is unavailable")
 )
 
 // Config configures [New].
@@ -318,7 +319,7 @@ func (a *Authenticator) authenticate(w http.ResponseWriter, r *http.Request, rt 
 	case errors.Is(err, ErrKeyNotFound):
 		return false, token.ErrUnknownKey
 	case err != nil:
-		return false, envelope.Wrap(errStore.Code, errStore.Message, err)
+		return false, errcode.Wrap(errStore.Code, errStore.Message, err)
 	case !k.Active:
 		return false, errRevokedKey
 	}
@@ -357,7 +358,7 @@ func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit,
 	if id.JTI != "" {
 		revoked, err := a.replay.Revoked(r.Context(), id.jtiKey)
 		if err != nil {
-			return true, envelope.Wrap(errReplayDB.Code, errReplayDB.Message, err)
+			return true, errcode.Wrap(errReplayDB.Code, errReplayDB.Message, err)
 		}
 		if revoked {
 			return true, errRevokedJTI
@@ -367,18 +368,18 @@ func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit,
 		d, err := a.cfg.Limiter.Allow(r.Context(), k.Key, limit)
 		switch {
 		case err != nil && a.cfg.RateLimitFailClosed:
-			return true, envelope.Wrap(errRateStore.Code, errRateStore.Message, err)
+			return true, errcode.Wrap(errRateStore.Code, errRateStore.Message, err)
 		case err != nil:
 			a.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "rate limiter failed; request let through", slog.Any("err", err))
 		case !d.Allowed:
-			return true, &envelope.CodedError{Code: envelope.CodeRateLimited, Message: "rate limit exceeded", RetryAfter: d.RetryAfter}
+			return true, &errcode.Error{Code: errcode.RateLimited, Message: "rate limit exceeded", RetryAfter: d.RetryAfter}
 		}
 	}
 	if rt.SingleUse && (id.Profile == token.Request || id.Profile == token.QSH) {
 		ttl := id.IssuedAt.Add(a.window).Sub(now)
 		first, err := a.replay.Seen(r.Context(), replayKey(k.Key, id.JTI, raw), ttl)
 		if err != nil {
-			return true, envelope.Wrap(errReplayDB.Code, errReplayDB.Message, err)
+			return true, errcode.Wrap(errReplayDB.Code, errReplayDB.Message, err)
 		}
 		if !first {
 			return true, token.ErrReplayed

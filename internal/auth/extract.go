@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/token"
 )
 
@@ -21,12 +21,12 @@ var (
 	errTwoHeaders  = &token.Error{Code: token.CodeConflict, Reason: "two different Authorization headers"}
 	errTwoTokens   = &token.Error{Code: token.CodeConflict, Reason: "the Authorization header and the body carry different tokens"}
 
-	errForm       = envelope.Errorf(envelope.CodeUnsupportedMediaType, "form-encoded bodies are not accepted; send application/json")
-	errMediaType  = envelope.Errorf(envelope.CodeUnsupportedMediaType, "send the body as application/json")
-	errNotJSON    = envelope.Errorf(envelope.CodeBadRequest, "the body is not a JSON object")
-	errDupData    = envelope.Errorf(envelope.CodeBadRequest, `the body has "data" twice`)
-	errSlowBody   = envelope.Errorf(envelope.CodeRequestTimeout, "the body arrived too slowly")
-	errBodyTooBig = envelope.Errorf(envelope.CodeBodyTooLarge, "the body is too large")
+	errForm       = errcode.Errorf(errcode.UnsupportedMediaType, "form-encoded bodies are not accepted; send application/json")
+	errMediaType  = errcode.Errorf(errcode.UnsupportedMediaType, "send the body as application/json")
+	errNotJSON    = errcode.Errorf(errcode.BadRequest, "the body is not a JSON object")
+	errDupData    = errcode.Errorf(errcode.BadRequest, `the body has "data" twice`)
+	errSlowBody   = errcode.Errorf(errcode.RequestTimeout, "the body arrived too slowly")
+	errBodyTooBig = errcode.Errorf(errcode.BodyTooLarge, "the body is too large")
 )
 
 // headerToken returns the token of the Authorization header: "Bearer X"
@@ -86,7 +86,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil, errSlowBody
 		}
-		return nil, envelope.Wrap(envelope.CodeBadRequest, "the body could not be read", err)
+		return nil, errcode.Wrap(errcode.BadRequest, "the body could not be read", err)
 	}
 	if timeout > 0 {
 		_ = rc.SetReadDeadline(time.Time{})

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // DefaultFilesPath is where [Local.Handler] is mounted by default.
@@ -174,17 +175,17 @@ func (l *Local) handleFile(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	exp, err := strconv.ParseInt(q.Get("exp"), 10, 64)
 	if !ValidName(name) || err != nil || !hmac.Equal([]byte(q.Get("sig")), []byte(l.sign(name, exp))) {
-		envelope.Error(w, r, envelope.Errorf(envelope.CodeForbidden, "the download link is not valid"))
+		envelope.Error(w, r, errcode.Errorf(errcode.Forbidden, "the download link is not valid"))
 		return
 	}
 	if l.cfg.NowFunc().Unix() > exp {
-		envelope.Error(w, r, envelope.Errorf(envelope.CodeForbidden, "the download link has expired; ask for the job's status again to get a new one"))
+		envelope.Error(w, r, errcode.Errorf(errcode.Forbidden, "the download link has expired; ask for the job's status again to get a new one"))
 		return
 	}
 	f, err := os.Open(filepath.Join(l.cfg.Dir, name))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			envelope.Error(w, r, envelope.Errorf(envelope.CodeNotFound, "the file no longer exists"))
+			envelope.Error(w, r, errcode.Errorf(errcode.NotFound, "the file no longer exists"))
 			return
 		}
 		envelope.Error(w, r, fmt.Errorf("blob: open %s: %w", name, err))

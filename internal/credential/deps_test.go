@@ -1,39 +1,18 @@
 package credential_test
 
 import (
-	"go/parser"
-	"go/token"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/keyward/keyward/internal/deptest"
 )
 
-// TestDeps keeps the domain at the centre: package credential imports
-// nothing else of keyward, and no database or HTTP package.
+// TestDeps keeps the domain at the centre: package credential reaches no
+// other part of keyward than the table of error codes (and the token
+// package it builds on), and no database, HTTP or process package.
 func TestDeps(t *testing.T) {
 	t.Parallel()
-	entries, err := os.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	forbidden := []string{"github.com/keyward/keyward/", "database/sql", "net/http", "os/exec"}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			for _, bad := range forbidden {
-				if strings.HasPrefix(path, bad) {
-					t.Errorf("%s imports %s; package credential must not", name, path)
-				}
-			}
-		}
-	}
+	deptest.Check(t, deptest.Module+"/internal/credential", deptest.Rules{
+		Forbidden: []string{deptest.Module + "/...", "net/http/...", "database/sql/...", "os/exec"},
+		Allowed:   []string{deptest.Module + "/internal/errcode", deptest.Module + "/token"},
+	})
 }

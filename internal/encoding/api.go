@@ -16,6 +16,7 @@ import (
 
 	"github.com/keyward/keyward/internal/audio"
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/internal/fetch"
 	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/watermark"
@@ -31,12 +32,12 @@ func params(c Caller) (map[string]string, error) {
 	if arg := bytes.TrimSpace(c.Arg); len(arg) > 0 && !bytes.Equal(arg, []byte("null")) {
 		var raw map[string]json.RawMessage
 		if err := json.Unmarshal(arg, &raw); err != nil {
-			return nil, envelope.Errorf(envelope.CodeBadRequest, "arg must be a JSON object")
+			return nil, errcode.Errorf(errcode.BadRequest, "arg must be a JSON object")
 		}
 		for k, v := range raw {
 			var s string
 			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, envelope.Errorf(envelope.CodeBadRequest, "arg.%s must be a string", k)
+				return nil, errcode.Errorf(errcode.BadRequest, "arg.%s must be a string", k)
 			}
 			out[k] = s
 		}
@@ -55,7 +56,7 @@ func params(c Caller) (map[string]string, error) {
 func (s *Service) caller(w http.ResponseWriter, r *http.Request, api string) (Caller, map[string]string, bool) {
 	c, ok := s.cfg.CallerFunc(r)
 	if !ok {
-		s.writeError(w, r, api, envelope.Errorf(envelope.CodeUnauthorized, "no verified credential"))
+		s.writeError(w, r, api, errcode.Errorf(errcode.Unauthorized, "no verified credential"))
 		return Caller{}, nil, false
 	}
 	p, err := params(c)
@@ -76,14 +77,14 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, api string,
 // checkSrc checks that src is an absolute http(s) link.
 func checkSrc(src string) error {
 	if src == "" {
-		return envelope.Errorf(envelope.CodeBadRequest, "src is required: the http or https link of the song")
+		return errcode.Errorf(errcode.BadRequest, "src is required: the http or https link of the song")
 	}
 	u, err := url.Parse(src)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return envelope.Errorf(envelope.CodeBadRequest, "src must be an http or https link")
+		return errcode.Errorf(errcode.BadRequest, "src must be an http or https link")
 	}
 	if len(src) > 4096 {
-		return envelope.Errorf(envelope.CodeBadRequest, "src is longer than 4096 characters")
+		return errcode.Errorf(errcode.BadRequest, "src is longer than 4096 characters")
 	}
 	return nil
 }
@@ -109,10 +110,10 @@ func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case artist == "":
-		s.writeError(w, r, APIStart, envelope.Errorf(envelope.CodeBadRequest, "artist is required: the name of the song's artist"))
+		s.writeError(w, r, APIStart, errcode.Errorf(errcode.BadRequest, "artist is required: the name of the song's artist"))
 		return
 	case utf8.RuneCountInString(artist) > maxArtist || !utf8.ValidString(artist):
-		s.writeError(w, r, APIStart, envelope.Errorf(envelope.CodeBadRequest, "artist must be valid text of at most %d characters", maxArtist))
+		s.writeError(w, r, APIStart, errcode.Errorf(errcode.BadRequest, "artist must be valid text of at most %d characters", maxArtist))
 		return
 	}
 	query, err := s.startJob(r.Context(), c, src, artist)
@@ -176,12 +177,12 @@ func (s *Service) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	q := strings.TrimSpace(p["query"])
 	if q == "" {
-		s.writeError(w, r, APIQuery, envelope.Errorf(envelope.CodeBadRequest, "query is required: the query credential that starting the job returned"))
+		s.writeError(w, r, APIQuery, errcode.Errorf(errcode.BadRequest, "query is required: the query credential that starting the job returned"))
 		return
 	}
 	j, err := s.jobByQuery(r.Context(), q, c.CredentialID)
 	if errors.Is(err, errNoJob) {
-		s.writeError(w, r, APIQuery, envelope.Errorf(envelope.CodeNotFound, "no job has this query credential"))
+		s.writeError(w, r, APIQuery, errcode.Errorf(errcode.NotFound, "no job has this query credential"))
 		return
 	}
 	if err != nil {
@@ -280,19 +281,19 @@ func (s *Service) Detect(ctx context.Context, src string) (*detectResponse, erro
 	res, err := s.cfg.Fetcher.Fetch(ctx, src, f, nil)
 	if err != nil {
 		if fe, ok := errors.AsType[*fetch.Error](err); ok {
-			code := envelope.CodeBadRequest
+			code := errcode.BadRequest
 			switch {
 			case fe.Kind == fetch.KindTimeout:
-				code = envelope.CodeGatewayTimeout
+				code = errcode.GatewayTimeout
 			case fe.Temporary:
-				code = envelope.CodeBadGateway
+				code = errcode.BadGateway
 			}
-			return nil, envelope.Errorf(code, "the audio could not be downloaded: %s", fe.Message)
+			return nil, errcode.Errorf(code, "the audio could not be downloaded: %s", fe.Message)
 		}
 		return nil, err
 	}
 	if res.Format == fetch.FormatOgg {
-		return nil, envelope.Errorf(envelope.CodeBadRequest, "the file is Ogg, which keyward cannot decode yet; send WAV, FLAC or MP3")
+		return nil, errcode.Errorf(errcode.BadRequest, "the file is Ogg, which keyward cannot decode yet; send WAV, FLAC or MP3")
 	}
 	if _, err := f.Seek(0, 0); err != nil {
 		return nil, err
@@ -301,14 +302,14 @@ func (s *Service) Detect(ctx context.Context, src string) (*detectResponse, erro
 	if err != nil {
 		var je *jobError
 		if errors.As(decodeError(err, s.cfg.MaxDetectDuration), &je) {
-			return nil, envelope.Errorf(envelope.CodeBadRequest, "%s", je.msg)
+			return nil, errcode.Errorf(errcode.BadRequest, "%s", je.msg)
 		}
 		return nil, err
 	}
 	results, err := s.cfg.Marker.Detect(buf.Data, buf.Rate)
 	if err != nil {
 		if errors.Is(err, watermark.ErrInput) || errors.Is(err, watermark.ErrTooShort) {
-			return nil, envelope.Errorf(envelope.CodeBadRequest, "the audio is too short or malformed to look for a sound link")
+			return nil, errcode.Errorf(errcode.BadRequest, "the audio is too short or malformed to look for a sound link")
 		}
 		return nil, fmt.Errorf("encoding: detect: %w", err)
 	}

@@ -6,152 +6,18 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/token"
 )
 
 // Version is the value of the envelope's ver member.
 const Version = "3.0"
-
-// The codes of this package. The token codes ([token.Code]) complete the
-// table; see the package documentation.
-const (
-	CodeBadRequest           = "BAD_REQUEST"
-	CodeUnauthorized         = "UNAUTHORIZED"
-	CodeForbidden            = "FORBIDDEN"
-	CodeNotFound             = "NOT_FOUND"
-	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
-	CodeRequestTimeout       = "REQUEST_TIMEOUT"
-	CodeConflict             = "CONFLICT"
-	CodeBodyTooLarge         = "BODY_TOO_LARGE"
-	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
-	CodeRateLimited          = "RATE_LIMITED"
-	CodeInternal             = "INTERNAL"
-	CodeBadGateway           = "BAD_GATEWAY"
-	CodeUnavailable          = "UNAVAILABLE"
-	CodeGatewayTimeout       = "GATEWAY_TIMEOUT"
-)
-
-// statuses is the one table from this package's codes to HTTP statuses.
-var statuses = map[string]int{
-	CodeBadRequest:           http.StatusBadRequest,
-	CodeUnauthorized:         http.StatusUnauthorized,
-	CodeForbidden:            http.StatusForbidden,
-	CodeNotFound:             http.StatusNotFound,
-	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
-	CodeRequestTimeout:       http.StatusRequestTimeout,
-	CodeConflict:             http.StatusConflict,
-	CodeBodyTooLarge:         http.StatusRequestEntityTooLarge,
-	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
-	CodeRateLimited:          http.StatusTooManyRequests,
-	CodeInternal:             http.StatusInternalServerError,
-	CodeBadGateway:           http.StatusBadGateway,
-	CodeUnavailable:          http.StatusServiceUnavailable,
-	CodeGatewayTimeout:       http.StatusGatewayTimeout,
-}
-
-// tokenCodes lists the token codes, so that [Status] knows an unknown
-// upper-case name from a token code.
-var tokenCodes = map[token.Code]bool{
-	token.CodeMissing: true, token.CodeMalformed: true, token.CodeTooLarge: true,
-	token.CodeAlg: true, token.CodeSignature: true, token.CodeUnknownKey: true,
-	token.CodeClaimMissing: true, token.CodeClaimInvalid: true, token.CodeExpired: true,
-	token.CodeNotYetValid: true, token.CodeStale: true, token.CodeLifetime: true,
-	token.CodeBinding: true, token.CodeProfile: true, token.CodeReplayed: true,
-	token.CodeRevoked: true, token.CodeConflict: true, token.CodeGroupNotGranted: true,
-	token.CodePermissionDenied: true,
-}
-
-// Status returns the HTTP status of code: the token codes map through
-// [token.Code.Status], this package's codes through its table, and an
-// unknown code to 500.
-func Status(code string) int {
-	if s, ok := statuses[code]; ok {
-		return s
-	}
-	if tokenCodes[token.Code(code)] {
-		return token.Code(code).Status()
-	}
-	return http.StatusInternalServerError
-}
-
-// Codes returns every code of the table, sorted.
-func Codes() []string {
-	out := make([]string, 0, len(statuses)+len(tokenCodes))
-	for c := range statuses {
-		out = append(out, c)
-	}
-	for c := range tokenCodes {
-		out = append(out, string(c))
-	}
-	slices.Sort(out)
-	return out
-}
-
-// Coder is implemented by error types of other packages that know their
-// envelope code, so that they join the table without importing this
-// package. code is a stable upper-case name, status its HTTP status (0
-// means [Status](code)), and message a text safe to show to the client.
-type Coder interface {
-	EnvelopeCode() (code string, status int, message string)
-}
-
-// CodedError is an error with a stable code and a message safe to show to
-// the client. Err, the cause, only goes to the server's log.
-type CodedError struct {
-	// Code is the stable code, one of the table's.
-	Code string
-	// Message is shown to the client in params.errmsg. It never holds a
-	// token, a secret or a driver's error text.
-	Message string
-	// RetryAfter, when positive, is sent as the Retry-After header (in whole
-	// seconds, rounded up).
-	RetryAfter time.Duration
-	// Err is the cause, for the log only.
-	Err error
-}
-
-// Errorf returns a [*CodedError] with code and a formatted message. The
-// message is shown to the client: never format a secret or a token into it.
-func Errorf(code, format string, args ...any) *CodedError {
-	msg := format
-	if len(args) > 0 {
-		msg = fmt.Sprintf(format, args...)
-	}
-	return &CodedError{Code: code, Message: msg}
-}
-
-// Wrap returns a [*CodedError] with code and message whose cause is err.
-func Wrap(code, message string, err error) *CodedError {
-	return &CodedError{Code: code, Message: message, Err: err}
-}
-
-// Error returns "envelope: CODE: message: cause".
-func (e *CodedError) Error() string {
-	s := "envelope: " + e.Code + ": " + e.Message
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Unwrap returns the cause.
-func (e *CodedError) Unwrap() error { return e.Err }
-
-// Is reports whether target is a [*CodedError] with the same code, so that
-// errors.Is(err, &envelope.CodedError{Code: envelope.CodeNotFound}) matches
-// every not-found error.
-func (e *CodedError) Is(target error) bool {
-	t, ok := target.(*CodedError)
-	return ok && t.Code == e.Code
-}
 
 // Meta is what the envelope takes from the request: the route's API id, the
 // msgid of the verified token and the logger for internal errors. The auth
@@ -202,7 +68,7 @@ func Write(w http.ResponseWriter, r *http.Request, status int, id string, fields
 			if err == nil {
 				err = errors.New("envelope: fields do not marshal to a JSON object")
 			}
-			Error(w, r, Wrap(CodeInternal, "internal error", err))
+			Error(w, r, errcode.Wrap(errcode.Internal, "internal error", err))
 			return
 		}
 		extra = b
@@ -238,28 +104,22 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // Classify returns the code, status, safe message and retry delay of err,
-// as [Error] would write them.
+// as [Error] would write them: an [*errcode.Error] in err's chain gives its
+// code, message and retry delay; a [*token.Error] its code and reason; an
+// [*http.MaxBytesError] is BODY_TOO_LARGE and [context.DeadlineExceeded]
+// GATEWAY_TIMEOUT; anything else is INTERNAL. The status is always the
+// table's ([errcode.Status]).
 func Classify(err error) (code string, status int, msg string, retryAfter time.Duration) {
-	if ce, ok := errors.AsType[*CodedError](err); ok {
+	if ce, ok := errors.AsType[*errcode.Error](err); ok {
+		status = errcode.Status(ce.Code)
 		msg = ce.Message
 		if msg == "" {
-			msg = http.StatusText(Status(ce.Code))
+			msg = http.StatusText(status)
 		}
-		if Status(ce.Code) >= 500 && ce.Code == CodeInternal {
+		if ce.Code == errcode.Internal {
 			msg = "internal error"
 		}
-		return ce.Code, Status(ce.Code), msg, ce.RetryAfter
-	}
-	var c Coder
-	if errors.As(err, &c) {
-		code, status, msg = c.EnvelopeCode()
-		if status == 0 {
-			status = Status(code)
-		}
-		if status >= 500 {
-			msg = "internal error"
-		}
-		return code, status, msg, 0
+		return ce.Code, status, msg, ce.RetryAfter
 	}
 	if te, ok := errors.AsType[*token.Error](err); ok {
 		msg = te.Reason
@@ -269,12 +129,12 @@ func Classify(err error) (code string, status int, msg string, retryAfter time.D
 		return string(te.Code), te.Code.Status(), msg, 0
 	}
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return CodeBodyTooLarge, http.StatusRequestEntityTooLarge, "request body too large", 0
+		return errcode.BodyTooLarge, http.StatusRequestEntityTooLarge, "request body too large", 0
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return CodeGatewayTimeout, http.StatusGatewayTimeout, "timed out", 0
+		return errcode.GatewayTimeout, http.StatusGatewayTimeout, "timed out", 0
 	}
-	return CodeInternal, http.StatusInternalServerError, "internal error", 0
+	return errcode.Internal, http.StatusInternalServerError, "internal error", 0
 }
 
 func write(w http.ResponseWriter, r *http.Request, status int, id, st, code, msg string, extra []byte) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/token"
 )
 
@@ -38,18 +39,6 @@ func decode(t *testing.T, rec *httptest.ResponseRecorder) body {
 		t.Fatalf("response is not JSON: %v\n%s", err, rec.Body)
 	}
 	return b
-}
-
-// credErr is another package's error type joining the table by Coder.
-type credErr struct{ code string }
-
-func (e *credErr) Error() string { return "credential: " + e.code + ": row 42 in table secrets" }
-
-func (e *credErr) EnvelopeCode() (string, int, string) {
-	if e.code == "not_found" {
-		return envelope.CodeNotFound, 0, "credential not found"
-	}
-	return "INTERNAL", 500, "should not be shown"
 }
 
 func TestWrite(t *testing.T) {
@@ -96,14 +85,15 @@ func TestError(t *testing.T) {
 		{"TokenWrapped", fmt.Errorf("verify: %w", &token.Error{Code: token.CodeClaimInvalid, Claim: "exp", Reason: "not a number"}), 401, "TOKEN_CLAIM_INVALID", "exp: not a number", true, "", ""},
 		{"GroupNotGranted", token.ErrGroupNotGranted, 403, "GROUP_NOT_GRANTED", "API group not granted", false, "", ""},
 		{"Profile", token.ErrProfile, 403, "TOKEN_PROFILE", "", false, "", ""},
-		{"RateLimited", &envelope.CodedError{Code: envelope.CodeRateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond}, 429, "RATE_LIMITED", "slow down", false, "2", ""},
-		{"BadRequest", envelope.Errorf(envelope.CodeBadRequest, "bad %s", "input"), 400, "BAD_REQUEST", "bad input", false, "", ""},
-		{"Coder", fmt.Errorf("find: %w", &credErr{"not_found"}), 404, "NOT_FOUND", "credential not found", false, "", "row 42"},
-		{"CoderInternal", &credErr{"boom"}, 500, "INTERNAL", "internal error", false, "", "should not be shown"},
+		{"RateLimited", &errcode.Error{Code: errcode.RateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond}, 429, "RATE_LIMITED", "slow down", false, "2", ""},
+		{"BadRequest", errcode.Errorf(errcode.BadRequest, "bad %s", "input"), 400, "BAD_REQUEST", "bad input", false, "", ""},
+		{"Wrapped", fmt.Errorf("find: %w", errcode.Wrap(errcode.NotFound, "credential not found", errors.New("row 42 in table secrets"))), 404, "NOT_FOUND", "credential not found", false, "", "row 42"},
+		{"InvalidArgument", errcode.New(errcode.InvalidArgument, "limit must be a whole number"), 400, "INVALID_ARGUMENT", "limit must be a whole number", false, "", ""},
+		{"NoMessage", &errcode.Error{Code: errcode.Conflict}, 409, "CONFLICT", "Conflict", false, "", ""},
 		{"MaxBytes", &http.MaxBytesError{Limit: 10}, 413, "BODY_TOO_LARGE", "", false, "", ""},
 		{"Plain", errors.New("pq: password authentication failed for user secret"), 500, "INTERNAL", "internal error", false, "", "secret"},
-		{"InternalCoded", envelope.Wrap(envelope.CodeInternal, "disk full at /var/x", errors.New("x")), 500, "INTERNAL", "internal error", false, "", "/var/x"},
-		{"Unavailable", envelope.Wrap(envelope.CodeUnavailable, "the store is unavailable", errors.New("dial")), 503, "UNAVAILABLE", "the store is unavailable", false, "", "dial"},
+		{"InternalCoded", errcode.Wrap(errcode.Internal, "disk full at /var/x", errors.New("x")), 500, "INTERNAL", "internal error", false, "", "/var/x"},
+		{"Unavailable", errcode.Wrap(errcode.Unavailable, "the store is unavailable", errors.New("dial")), 503, "UNAVAILABLE", "the store is unavailable", false, "", "dial"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,22 +124,5 @@ func TestError(t *testing.T) {
 				t.Fatalf("Error(%v): internal error not logged", tt.err)
 			}
 		})
-	}
-}
-
-func TestStatus(t *testing.T) {
-	t.Parallel()
-	tests := map[string]int{"TOKEN_MISSING": 401, "TOKEN_REPLAYED": 401, "PERMISSION_DENIED": 403, "NOT_FOUND": 404,
-		"METHOD_NOT_ALLOWED": 405, "CONFLICT": 409, "BODY_TOO_LARGE": 413, "RATE_LIMITED": 429, "INTERNAL": 500,
-		"UNAVAILABLE": 503, "WHATEVER": 500}
-	for code, want := range tests {
-		if got := envelope.Status(code); got != want {
-			t.Errorf("Status(%q) = %d, want %d", code, got, want)
-		}
-	}
-	for _, c := range envelope.Codes() {
-		if envelope.Status(c) == 500 && c != "INTERNAL" {
-			t.Errorf("code %s has no status in the table", c)
-		}
 	}
 }

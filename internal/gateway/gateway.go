@@ -53,6 +53,7 @@ import (
 
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/token"
 )
 
@@ -138,8 +139,8 @@ func (g *Gateway) Routes() []Route {
 }
 
 var (
-	errNoRoute  = envelope.Errorf(envelope.CodeNotFound, "no route for this path")
-	errMethod   = envelope.Errorf(envelope.CodeMethodNotAllowed, "method not allowed on this route")
+	errNoRoute  = errcode.Errorf(errcode.NotFound, "no route for this path")
+	errMethod   = errcode.Errorf(errcode.MethodNotAllowed, "method not allowed on this route")
 	errUpstream = "the upstream service failed"
 	errTimeout  = "the upstream service did not answer in time"
 )
@@ -220,8 +221,8 @@ func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err erro
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		envelope.Error(w, r, envelope.Wrap(envelope.CodeGatewayTimeout, errTimeout, err))
+		envelope.Error(w, r, errcode.Wrap(errcode.GatewayTimeout, errTimeout, err))
 		return
 	}
-	envelope.Error(w, r, envelope.Wrap(envelope.CodeBadGateway, errUpstream, err))
+	envelope.Error(w, r, errcode.Wrap(errcode.BadGateway, errUpstream, err))
 }

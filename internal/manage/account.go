@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // handleMe answers GET /v1/me: the calling account and credential.
@@ -11,7 +12,7 @@ func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request) {
 	caller, _ := h.caller(r)
 	actor := credential.ActorFromContext(r.Context())
 	if actor == nil {
-		h.fail(w, r, &Error{Code: codeUnauthorized, Message: "no caller"})
+		h.fail(w, r, errcode.New(errcode.Unauthorized, "no caller"))
 		return
 	}
 	acct, err := h.svc.FindAccountByID(r.Context(), actor.AccountID)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // handleCredentialList answers GET /v1/credentials?owner=&status=&limit=&cursor=.
@@ -111,7 +112,7 @@ func (h *Handler) handleCredentialRotate(w http.ResponseWriter, r *http.Request)
 	if in.Overlap != "" {
 		overlap, err = time.ParseDuration(in.Overlap)
 		if err != nil || overlap < 0 {
-			h.fail(w, r, invalidf(codeInvalid, "overlap must be a duration such as 24h or 30m"))
+			h.fail(w, r, errcode.Errorf(errcode.InvalidArgument, "overlap must be a duration such as 24h or 30m"))
 			return
 		}
 		if overlap == 0 {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // MaxBodyBytes is the largest request body the management API reads.
@@ -131,10 +132,11 @@ func (h *Handler) ok(w http.ResponseWriter, r *http.Request, status int, fields 
 	envelope.Write(w, r, status, "", fields)
 }
 
-// fail writes err as an envelope error. Credential errors keep their code
-// and message; anything else is logged and reported as INTERNAL.
+// fail writes err as an envelope error. Coded errors (the credential
+// services' among them) keep their code and message; anything else is logged
+// and reported as INTERNAL.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	envelope.Error(w, r, apiError(err))
+	envelope.Error(w, r, err)
 }
 
 // decode reads a JSON body into v strictly: JSON content type, at most
@@ -143,7 +145,7 @@ func decode(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return invalidf(codeUnsupportedMedia, "the body must be JSON (Content-Type: application/json)")
+			return errcode.Errorf(errcode.UnsupportedMediaType, "the body must be JSON (Content-Type: application/json)")
 		}
 	}
 	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
@@ -153,19 +155,19 @@ func decode(r *http.Request, v any) error {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			return invalidf(codeTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
+			return errcode.Errorf(errcode.BodyTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
 		case errors.Is(err, io.EOF):
-			return invalidf(codeBadRequest, "the body is empty; send a JSON object")
+			return errcode.Errorf(errcode.BadRequest, "the body is empty; send a JSON object")
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return invalidf(codeBadRequest, "%s", strings.TrimPrefix(err.Error(), "json: "))
+			return errcode.Errorf(errcode.BadRequest, "%s", strings.TrimPrefix(err.Error(), "json: "))
 		}
-		return invalidf(codeBadRequest, "the body is not valid JSON: %s", jsonProblem(err))
+		return errcode.Errorf(errcode.BadRequest, "the body is not valid JSON: %s", jsonProblem(err))
 	}
 	if dec.More() {
-		return invalidf(codeBadRequest, "the body holds more than one JSON value")
+		return errcode.Errorf(errcode.BadRequest, "the body holds more than one JSON value")
 	}
 	if _, err := io.Copy(io.Discard, body); err != nil {
-		return invalidf(codeTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
+		return errcode.Errorf(errcode.BodyTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
 	}
 	return nil
 }
@@ -176,8 +178,8 @@ func decodeOptional(r *http.Request, v any) error {
 		return nil
 	}
 	err := decode(r, v)
-	var ae *Error
-	if errors.As(err, &ae) && ae.Code == codeBadRequest && strings.Contains(ae.Message, "empty") {
+	var ae *errcode.Error
+	if errors.As(err, &ae) && ae.Code == errcode.BadRequest && strings.Contains(ae.Message, "empty") {
 		return nil
 	}
 	return err
@@ -198,7 +200,7 @@ func jsonProblem(err error) string {
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, &credential.Error{Code: credential.ENOTFOUND, Message: "no such " + strings.TrimSuffix(name, "id") + "object"}
+		return 0, errcode.New(errcode.NotFound, "no such "+strings.TrimSuffix(name, "id")+"object")
 	}
 	return id, nil
 }
@@ -211,7 +213,7 @@ func queryInt64(r *http.Request, name string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, invalidf(codeInvalid, "query parameter %s must be a whole number", name)
+		return 0, errcode.Errorf(errcode.InvalidArgument, "query parameter %s must be a whole number", name)
 	}
 	return n, nil
 }
@@ -222,7 +224,7 @@ func page(r *http.Request) (credential.Page, error) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return p, invalidf(codeInvalid, "limit must be a whole number from 1 to %d", credential.MaxLimit)
+			return p, errcode.Errorf(errcode.InvalidArgument, "limit must be a whole number from 1 to %d", credential.MaxLimit)
 		}
 		p.Limit = n
 	}
@@ -236,7 +238,7 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, invalidf(codeInvalid, "%s must be an RFC 3339 time such as 2026-11-22T10:00:00Z", name)
+		return time.Time{}, errcode.Errorf(errcode.InvalidArgument, "%s must be an RFC 3339 time such as 2026-11-22T10:00:00Z", name)
 	}
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // handleRequestList answers GET /v1/requests?status=&account=&limit=&cursor=.
@@ -21,7 +22,7 @@ func (h *Handler) handleRequestList(w http.ResponseWriter, r *http.Request) {
 	}
 	status := credential.RequestStatus(r.URL.Query().Get("status"))
 	if status != "" && !status.Valid() {
-		h.fail(w, r, invalidf(codeInvalid, "status must be pending, approved, rejected or withdrawn"))
+		h.fail(w, r, errcode.Errorf(errcode.InvalidArgument, "status must be pending, approved, rejected or withdrawn"))
 		return
 	}
 	list, err := h.svc.FindAccessRequests(r.Context(), &credential.AccessRequestFilter{Page: p, AccountID: account, Status: status})

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // DefaultCheckTimeout is the default of [Config.CheckTimeout].
@@ -111,7 +112,7 @@ func (h *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	wg.Wait()
 	if len(failed) > 0 {
 		r = r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: "keyward.readyz", Logger: h.cfg.Logger}))
-		envelope.Error(w, r, envelope.Errorf(envelope.CodeUnavailable, "not ready: %v", failed))
+		envelope.Error(w, r, errcode.Errorf(errcode.Unavailable, "not ready: %v", failed))
 		return
 	}
 	envelope.Write(w, r, http.StatusOK, "keyward.readyz", map[string]any{"checks": results})

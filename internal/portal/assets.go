@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 //go:embed assets
@@ -82,7 +83,7 @@ func (s *assetSet) url(name string) (string, error) {
 func (p *Portal) handleAsset(w http.ResponseWriter, r *http.Request) {
 	f, ok := p.assets.hashed[r.PathValue("name")]
 	if !ok {
-		p.fail(w, r, portalErrorf(codeNotFound, "No such file."))
+		p.fail(w, r, errcode.Errorf(errcode.NotFound, "No such file."))
 		return
 	}
 	h := w.Header()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // registerAuditRoutes registers the admin's audit log.
@@ -106,5 +107,5 @@ func (p *Portal) actorID(r *http.Request, s string) (int64, error) {
 		}
 		return a.ID, nil
 	}
-	return 0, portalErrorf(codeInvalid, "Actor must be an account id or an email.")
+	return 0, errcode.Errorf(errcode.InvalidArgument, "Actor must be an account id or an email.")
 }

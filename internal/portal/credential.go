@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // registerCredentialRoutes registers the credential pages.
@@ -66,7 +67,7 @@ func (p *Portal) handleAdminCredentials(w http.ResponseWriter, r *http.Request) 
 	if v := q.Get("owner"); v != "" {
 		var err error
 		if owner, err = strconv.ParseInt(v, 10, 64); err != nil || owner < 0 {
-			p.fail(w, r, portalErrorf(codeInvalid, "owner must be an account id."))
+			p.fail(w, r, errcode.Errorf(errcode.InvalidArgument, "owner must be an account id."))
 			return
 		}
 	}
@@ -252,7 +253,7 @@ func (p *Portal) handleSecretDone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("copied") == "" {
-		p.fail(w, r, portalErrorf(codeInvalid, "Tick “I have copied the key and secret” first."))
+		p.fail(w, r, errcode.Errorf(errcode.InvalidArgument, "Tick “I have copied the key and secret” first."))
 		return
 	}
 	if _, err := p.svc.FindCredentialByID(r.Context(), id); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // registerPlaygroundRoutes registers the token playground.
@@ -136,7 +137,7 @@ func (p *Portal) handlePlayground(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if c.OwnerID != a.ID || c.Status != credential.CredentialActive {
-				p.fail(w, r, portalErrorf(codeNotFound, "You have no active credential %d.", id))
+				p.fail(w, r, errcode.Errorf(errcode.NotFound, "You have no active credential %d.", id))
 				return
 			}
 			d.Selected = c

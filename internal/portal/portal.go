@@ -19,6 +19,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/internal/seal"
 )
 
@@ -250,13 +251,13 @@ func (p *Portal) protect(next http.Handler) http.Handler {
 		if !safeMethod(r.Method) {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 			if err := r.ParseForm(); err != nil {
-				p.fail(w, r, portalErrorf(codeBadRequest, "The form could not be read."))
+				p.fail(w, r, errcode.Errorf(errcode.BadRequest, "The form could not be read."))
 				return
 			}
 			if !p.validCSRF(r) {
 				p.log.WarnContext(r.Context(), "portal: refused a form without a valid CSRF token",
 					"method", r.Method, "path", r.URL.Path, "remote", clientAddr(r))
-				p.fail(w, r, portalErrorf(codeForbidden, "This form has expired. Go back, reload the page and try again."))
+				p.fail(w, r, errcode.Errorf(errcode.Forbidden, "This form has expired. Go back, reload the page and try again."))
 				return
 			}
 		}
@@ -279,7 +280,7 @@ func (p *Portal) handleCrossOriginDenied(w http.ResponseWriter, r *http.Request)
 	p.log.WarnContext(r.Context(), "portal: refused a cross-origin request",
 		"method", r.Method, "path", r.URL.Path, "remote", clientAddr(r),
 		"sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "origin", r.Header.Get("Origin"))
-	p.fail(w, r, portalErrorf(codeForbidden, "Cross-origin request refused."))
+	p.fail(w, r, errcode.Errorf(errcode.Forbidden, "Cross-origin request refused."))
 }
 
 func safeMethod(m string) bool {
@@ -323,7 +324,7 @@ func (p *Portal) requireAccount(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if accountFromContext(r.Context()) == nil {
 			if wantsJSON(r) || !safeMethod(r.Method) {
-				p.fail(w, r, portalErrorf(codeUnauthorized, "Sign in first."))
+				p.fail(w, r, errcode.Errorf(errcode.Unauthorized, "Sign in first."))
 				return
 			}
 			http.Redirect(w, r, "/portal/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -337,7 +338,7 @@ func (p *Portal) requireAccount(next http.HandlerFunc) http.HandlerFunc {
 func (p *Portal) requireAdmin(next http.HandlerFunc) http.HandlerFunc {
 	return p.requireAccount(func(w http.ResponseWriter, r *http.Request) {
 		if accountFromContext(r.Context()).Role != credential.RoleAdmin {
-			p.fail(w, r, portalErrorf(codeForbidden, "Only an admin may open this page."))
+			p.fail(w, r, errcode.Errorf(errcode.Forbidden, "Only an admin may open this page."))
 			return
 		}
 		next(w, r)
@@ -430,7 +431,7 @@ func (p *Portal) redirect(w http.ResponseWriter, r *http.Request, path, flash st
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, portalErrorf(codeNotFound, "Page not found.")
+		return 0, errcode.Errorf(errcode.NotFound, "Page not found.")
 	}
 	return id, nil
 }
@@ -446,5 +447,5 @@ func localPath(next string) string {
 
 // handleNotFound answers any portal path no route matches.
 func (p *Portal) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	p.fail(w, r, portalErrorf(codeNotFound, "Page not found."))
+	p.fail(w, r, errcode.Errorf(errcode.NotFound, "Page not found."))
 }

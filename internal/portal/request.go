@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/errcode"
 )
 
 // registerRequestRoutes registers the access request pages: the
@@ -123,7 +124,7 @@ func (p *Portal) handleAdminRequests(w http.ResponseWriter, r *http.Request) {
 	if status == "all" {
 		status = ""
 	} else if !status.Valid() {
-		p.fail(w, r, portalErrorf(codeInvalid, "Unknown request state %q.", status))
+		p.fail(w, r, errcode.Errorf(errcode.InvalidArgument, "Unknown request state %q.", status))
 		return
 	}
 	list, err := p.svc.FindAccessRequests(r.Context(), &credential.AccessRequestFilter{Status: status, Page: credential.Page{Cursor: q.Get("cursor")}})
@@ -164,7 +165,7 @@ func (p *Portal) handleRequestDecide(w http.ResponseWriter, r *http.Request) {
 	case "reject":
 		decision = credential.RequestRejected
 	default:
-		p.fail(w, r, portalErrorf(codeInvalid, "Choose approve or reject."))
+		p.fail(w, r, errcode.Errorf(errcode.InvalidArgument, "Choose approve or reject."))
 		return
 	}
 	req, err := p.svc.DecideAccessRequest(r.Context(), &credential.DecideAccessRequestParams{ID: id, Decision: decision,

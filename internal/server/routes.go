@@ -19,6 +19,7 @@ import (
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/envelope"
+	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/internal/fetch"
 	"github.com/keyward/keyward/internal/gateway"
 	"github.com/keyward/keyward/internal/jobs"
@@ -260,7 +261,7 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	}
 	oh.Register(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		envelope.Error(w, r, envelope.Errorf(envelope.CodeNotFound, "no such API: %s %s", r.Method, r.URL.Path))
+		envelope.Error(w, r, errcode.Errorf(errcode.NotFound, "no such API: %s %s", r.Method, r.URL.Path))
 	})
 	return mux, nil
 }
