@@ -49,9 +49,13 @@ const (
 
 // The rooms codes (DESIGN §9): why joining a room or acting on one failed.
 const (
-	RoomNotFound = "ROOM_NOT_FOUND"
-	RoomDisabled = "ROOM_DISABLED"
-	RoomFull     = "ROOM_FULL"
+	RoomNotFound  = "ROOM_NOT_FOUND"
+	RoomDisabled  = "ROOM_DISABLED"
+	RoomFull      = "ROOM_FULL"
+	RoomNotActive = "ROOM_NOT_ACTIVE"
+	RoleUnknown   = "ROLE_UNKNOWN"
+	PeerNotFound  = "PEER_NOT_FOUND"
+	ResumeInvalid = "RESUME_INVALID"
 )
 
 // Entry is one row of the table.
@@ -105,6 +109,10 @@ var table = []Entry{
 	{RoomNotFound, 404, "no such room for this account"},
 	{RoomDisabled, 403, "the room is disabled"},
 	{RoomFull, 409, "the room has max_peers peers already"},
+	{RoomNotActive, 404, "the room has no live session"},
+	{RoleUnknown, 403, "the token's role is not in the room's template"},
+	{PeerNotFound, 404, "no such peer in the room's live session"},
+	{ResumeInvalid, 401, "a resume token that is malformed, forged, expired or of a removed peer"},
 }
 
 // statuses indexes table by code.

@@ -2,108 +2,47 @@ package rooms
 
 import (
 	"errors"
-	"net/http"
+
+	"github.com/keyward/keyward/internal/errcode"
 )
 
-// The codes of the rooms API, with their HTTP statuses (see [Error]). They
-// join the envelope's one code table through [Error.EnvelopeCode].
+// The codes of the rooms API. They are codes of keyward's one table
+// (package errcode), which gives each its HTTP status.
 const (
 	// CodeRoomNotFound: no such room for the credential's account (404).
-	CodeRoomNotFound = "ROOM_NOT_FOUND"
+	CodeRoomNotFound = errcode.RoomNotFound
 	// CodeRoomDisabled: the room exists but refuses joins (403).
-	CodeRoomDisabled = "ROOM_DISABLED"
+	CodeRoomDisabled = errcode.RoomDisabled
 	// CodeRoomFull: the room holds max_peers peers (409).
-	CodeRoomFull = "ROOM_FULL"
+	CodeRoomFull = errcode.RoomFull
 	// CodeRoleUnknown: the token's role is not in the room's template (403).
-	CodeRoleUnknown = "ROLE_UNKNOWN"
+	CodeRoleUnknown = errcode.RoleUnknown
 	// CodeTokenProfile: a valid token of a profile that cannot join (403).
-	CodeTokenProfile = "TOKEN_PROFILE"
+	CodeTokenProfile = errcode.TokenProfile
 	// CodePeerNotFound: no such peer in the room's live session (404).
-	CodePeerNotFound = "PEER_NOT_FOUND"
+	CodePeerNotFound = errcode.PeerNotFound
 	// CodeNotActive: the room has no live session (404).
-	CodeNotActive = "ROOM_NOT_ACTIVE"
+	CodeNotActive = errcode.RoomNotActive
 	// CodeInvalid: the request's input is not acceptable (400).
-	CodeInvalid = "BAD_REQUEST"
+	CodeInvalid = errcode.BadRequest
 	// CodeResumeInvalid: a resume token that is malformed, forged, expired
 	// or of a removed peer (401).
-	CodeResumeInvalid = "RESUME_INVALID"
+	CodeResumeInvalid = errcode.ResumeInvalid
 	// CodeRevoked: the identity is banned from the room, or the token
 	// revoked (401).
-	CodeRevoked = "TOKEN_REVOKED"
+	CodeRevoked = errcode.TokenRevoked
 	// CodePermission: the token lacks the permission or role (403).
-	CodePermission = "PERMISSION_DENIED"
+	CodePermission = errcode.PermissionDenied
 	// CodeConflict: the name or customRoomId is taken (409).
-	CodeConflict = "CONFLICT"
+	CodeConflict = errcode.Conflict
 )
 
-var statuses = map[string]int{
-	CodeRoomNotFound:  http.StatusNotFound,
-	CodeRoomDisabled:  http.StatusForbidden,
-	CodeRoomFull:      http.StatusConflict,
-	CodeRoleUnknown:   http.StatusForbidden,
-	CodeTokenProfile:  http.StatusForbidden,
-	CodePeerNotFound:  http.StatusNotFound,
-	CodeNotActive:     http.StatusNotFound,
-	CodeInvalid:       http.StatusBadRequest,
-	CodeResumeInvalid: http.StatusUnauthorized,
-	CodeRevoked:       http.StatusUnauthorized,
-	CodePermission:    http.StatusForbidden,
-	CodeConflict:      http.StatusConflict,
-}
-
-// Codes returns the rooms codes and their statuses, for the code table.
-func Codes() map[string]int {
-	out := make(map[string]int, len(statuses))
-	for k, v := range statuses {
-		out[k] = v
-	}
-	return out
-}
-
-// Error is the rooms package's error: a stable code and a message safe to
-// show to the client. Err, the cause, is for the log only.
-type Error struct {
-	// Code is one of the Code* constants.
-	Code string
-	// Message is shown to the client.
-	Message string
-	// Err is the cause.
-	Err error
-}
+// Error is the rooms package's error, keyward's one coded error
+// ([errcode.Error]): a stable code and a message safe to show to the client.
+type Error = errcode.Error
 
 // Errorf returns an *Error; msg is shown to the client.
-func Errorf(code, msg string) *Error { return &Error{Code: code, Message: msg} }
-
-// Error returns "rooms: CODE: message".
-func (e *Error) Error() string {
-	s := "rooms: " + e.Code + ": " + e.Message
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Is matches another *Error of the same code.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
-}
-
-// Status returns the HTTP status of the error's code.
-func (e *Error) Status() int {
-	if s, ok := statuses[e.Code]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
-// EnvelopeCode lets the envelope write the error with its code and status.
-func (e *Error) EnvelopeCode() (code string, status int, message string) {
-	return e.Code, e.Status(), e.Message
-}
+func Errorf(code, msg string) *Error { return errcode.New(code, msg) }
 
 // CodeOf returns the code of the *Error in err's chain, or "".
 func CodeOf(err error) string {
