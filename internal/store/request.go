@@ -227,7 +227,9 @@ func (s *Store) DecideAccessRequest(ctx context.Context, params *credential.Deci
 }
 
 // transition moves a pending request to status, atomically: a request that
-// is no longer pending is an ECONFLICT, whoever changed it.
+// is no longer pending is an ECONFLICT, whoever changed it. The admins'
+// notifications that the request awaits them are marked read: it no longer
+// does, whether it was decided in the portal, the CLI or the API.
 func (tx *txn) transition(ctx context.Context, id int64, status credential.RequestStatus, note string) (*credential.AccessRequest, error) {
 	n, err := tx.execCount(ctx, "decide request",
 		`UPDATE access_requests SET status = $1, decision_note = $2, decided_by = $3, decided_at = $4
@@ -242,6 +244,11 @@ func (tx *txn) transition(ctx context.Context, id int64, status credential.Reque
 	}
 	if n == 0 {
 		return nil, credential.Errorf(credential.ECONFLICT, "Access request %d is already %s.", id, r.Status)
+	}
+	if err := tx.exec(ctx, "mark request notifications read",
+		`UPDATE notifications SET read_at = $1 WHERE kind = $2 AND target_kind = $3 AND target_id = $4 AND read_at = 0`,
+		ms(tx.now), credential.NotifyRequestCreated, credential.TargetRequest, strconv.FormatInt(id, 10)); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -305,6 +305,13 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if len(sent) != 1 || sent[0].To.ID != b.devID || sent[0].Notification.Kind != credential.NotifyRequestApproved {
 			t.Errorf("Notifier after approval got %+v, want one %s to dev", sent, credential.NotifyRequestApproved)
 		}
+		// The admins' "asks for access" notification is done with once the
+		// request is decided, wherever it was decided (portal, CLI, API).
+		an, err = b.st.FindNotifications(b.admin, &credential.NotificationFilter{})
+		must(t, "FindNotifications(admin) after approval", err)
+		if an.Unread != 0 {
+			t.Errorf("admin notifications after the approval: %d unread, want 0 (%+v)", an.Unread, an.Notifications)
+		}
 		dn, err := b.st.FindNotifications(b.dev, &credential.NotificationFilter{})
 		must(t, "FindNotifications(dev)", err)
 		if len(dn.Notifications) != 1 || dn.Unread != 1 || dn.Notifications[0].TargetID != strconv.FormatInt(r.ID, 10) {
@@ -333,6 +340,11 @@ func Exercise(t *testing.T, open OpenFunc) {
 		must(t, "WithdrawAccessRequest", err)
 		if w.Status != credential.RequestWithdrawn {
 			t.Errorf("WithdrawAccessRequest status = %q, want withdrawn", w.Status)
+		}
+		an, err = b.st.FindNotifications(b.admin, &credential.NotificationFilter{})
+		must(t, "FindNotifications(admin) after withdrawal", err)
+		if an.Unread != 0 {
+			t.Errorf("admin notifications after the withdrawal: %d unread, want 0 (%+v)", an.Unread, an.Notifications)
 		}
 		_, err = b.st.DecideAccessRequest(b.admin, &credential.DecideAccessRequestParams{ID: r2.ID, Decision: credential.RequestApproved})
 		wantCode(t, "DecideAccessRequest(withdrawn)", err, credential.ECONFLICT)
