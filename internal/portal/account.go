@@ -59,7 +59,8 @@ func (p *Portal) handleSignUp(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusBadRequest, "The two passwords differ.")
 		return
 	}
-	a, err := p.svc.CreateAccount(r.Context(), &credential.CreateAccountParams{Email: form.Email, Name: form.Name, Password: pw})
+	visitor := credential.NewContextWithActor(r.Context(), &credential.Actor{RemoteAddr: addr})
+	a, err := p.svc.CreateAccount(visitor, &credential.CreateAccountParams{Email: form.Email, Name: form.Name, Password: pw})
 	switch credential.ErrorCode(err) {
 	case "":
 	case credential.EINVALID:

@@ -133,8 +133,8 @@ func (s *Store) CreateAccount(ctx context.Context, params *credential.CreateAcco
 		}
 		a.PasswordHash = hash
 	}
-	hasActor := credential.ActorFromContext(ctx) != nil
-	err := s.write(ctx, hasActor, func(tx *txn) error {
+	actor := credential.ActorFromContext(ctx)
+	err := s.write(ctx, actor != nil && !actor.Visitor(), func(tx *txn) error {
 		if a.Role == credential.RoleAdmin && (tx.p == nil || !tx.p.admin) {
 			return credential.Errorf(credential.EFORBIDDEN, "Only an admin may create an admin account.")
 		}
@@ -147,7 +147,7 @@ func (s *Store) CreateAccount(ctx context.Context, params *credential.CreateAcco
 }
 
 // createAccount inserts a and audits it; a self sign-up is audited as the
-// new account's own action.
+// new account's own action, from the visitor's address.
 func (tx *txn) createAccount(ctx context.Context, a *credential.Account) error {
 	a.CreatedAt, a.UpdatedAt = tx.now, tx.now
 	id, err := tx.insertID(ctx, "insert account",
@@ -162,6 +162,9 @@ func (tx *txn) createAccount(ctx context.Context, a *credential.Account) error {
 	a.ID = id
 	if tx.p == nil {
 		tx.p = &principal{id: id}
+		if actor := credential.ActorFromContext(ctx); actor != nil {
+			tx.p.remote = actor.RemoteAddr
+		}
 	}
 	return tx.audit(ctx, credential.ActionAccountCreate, credential.TargetAccount, strconv.FormatInt(id, 10),
 		map[string]any{"email": a.Email, "role": a.Role})

@@ -161,7 +161,7 @@ type querier interface {
 // current role so that a demotion takes effect at once.
 func (s *Store) resolve(ctx context.Context, q querier) (*principal, error) {
 	a := credential.ActorFromContext(ctx)
-	if a == nil {
+	if a == nil || a.Visitor() {
 		return nil, credential.Errorf(credential.EUNAUTHORIZED, "You must be signed in.")
 	}
 	if a.System {
