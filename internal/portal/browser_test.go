@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 )
 
 // browserTimeout bounds the whole browser test.
-const browserTimeout = 90 * time.Second
+const browserTimeout = 5 * time.Minute
 
 // chrome is one browser tab (with its own cookies when made by
 // newBrowserContext) and the test it belongs to.
@@ -45,37 +46,74 @@ func screenshotDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-// startChromium starts Debian's Chromium headless with a fresh profile and
-// no background networking, and returns the first tab.
+// sharedChromium is the one Chromium the package's browser tests share:
+// started by the first test that needs it, stopped by TestMain. Each test
+// gets browser contexts of its own (own cookies) in it.
+var sharedChromium struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedChromium.cancel != nil {
+		sharedChromium.cancel()
+	}
+	os.Exit(code)
+}
+
+// startChromium returns a browser context of the test's own in the
+// package's Chromium (Debian's, headless, with a fresh profile and no
+// background networking), starting it on first use. The context is
+// cancelled when the test ends or after browserTimeout.
 func startChromium(t *testing.T, path string) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
+	sharedChromium.once.Do(func() {
+		dir, err := os.MkdirTemp("", "keyward-chromium-")
+		if err != nil {
+			sharedChromium.err = err
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.Flag("no-default-browser-check", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-extensions", true),
+			chromedp.Flag("disable-default-apps", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1280, 900),
+		}
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(alloc)
+		sharedChromium.ctx = ctx
+		sharedChromium.cancel = func() {
+			cancel()
+			cancelAlloc()
+			os.RemoveAll(dir)
+		}
+		sharedChromium.err = chromedp.Do(ctx)
+	})
+	if sharedChromium.err != nil {
+		t.Fatalf("start %s: %v", path, sharedChromium.err)
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	watchdog := time.AfterFunc(browserTimeout, cancelAlloc)
+	ctx, cancel := chromedp.NewContext(sharedChromium.ctx, chromedp.WithNewBrowserContext())
+	watchdog := time.AfterFunc(browserTimeout, cancel)
 	t.Cleanup(func() {
 		watchdog.Stop()
 		cancel()
-		cancelAlloc()
 	})
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", path, err)
+		t.Fatalf("new browser context: %v", err)
 	}
 	return ctx
 }

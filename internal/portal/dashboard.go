@@ -13,6 +13,8 @@ func (p *Portal) registerDashboardRoutes(mux *http.ServeMux) {
 
 // dashboardPage is the data of the dashboard.
 type dashboardPage struct {
+	// Approved are the groups the account's credentials may carry: every
+	// group for an admin.
 	Approved      []string
 	Pending       []*credential.AccessRequest
 	Credentials   []*credential.Credential
@@ -35,7 +37,7 @@ func (p *Portal) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var d dashboardPage
 	var err error
-	if d.Approved, err = p.svc.FindApprovedGroups(ctx, a.ID); err != nil {
+	if d.Approved, err = p.usableGroups(ctx, a); err != nil {
 		p.fail(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,7 +35,7 @@ func (p *Portal) handleGroupIndex(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	approved, err := p.svc.FindApprovedGroups(ctx, a.ID)
+	approved, err := p.usableGroups(ctx, a)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -49,6 +50,24 @@ func (p *Portal) handleGroupIndex(w http.ResponseWriter, r *http.Request) {
 		rows[i] = groupRow{Group: g, Approved: contains(approved, g.Name), Pending: contains(pending, g.Name)}
 	}
 	p.render(w, r, http.StatusOK, "groups", p.newView(r, "API groups", "groups", rows))
+}
+
+// usableGroups returns the groups a's credentials may carry: every group
+// for an admin (an admin grants any group, to itself too), the groups of
+// approved requests for a developer.
+func (p *Portal) usableGroups(ctx context.Context, a *credential.Account) ([]string, error) {
+	if a.Role != credential.RoleAdmin {
+		return p.svc.FindApprovedGroups(ctx, a.ID)
+	}
+	groups, err := p.svc.FindGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = g.Name
+	}
+	return names, nil
 }
 
 // pendingGroups returns the groups of an account's pending requests.
