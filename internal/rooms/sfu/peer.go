@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -38,6 +39,8 @@ type Peer struct {
 	sources   map[*webrtc.RTPReceiver]string
 	published map[string]*track            // by source
 	senders   map[*track]*webrtc.RTPSender // what this peer receives
+
+	lossOut atomic.Uint32 // latest fraction lost the peer reported, in 1/256
 }
 
 func newPeer(r *Room, id string, caps Caps, sig Signaler, pc *webrtc.PeerConnection) *Peer {
@@ -272,9 +275,13 @@ func (p *Peer) readSenderRTCP(sender *webrtc.RTPSender, t *track) {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt.(type) {
+			switch r := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				t.requestKeyframe()
+			case *rtcp.ReceiverReport:
+				for _, b := range r.Reports {
+					p.lossOut.Store(uint32(b.FractionLost))
+				}
 			}
 		}
 	}
@@ -361,8 +368,8 @@ func (p *Peer) close() {
 
 // PeerStats are what the server measures of one peer's connection.
 type PeerStats struct {
-	// RTT is the latest round-trip time reported for media sent to the
-	// peer, in seconds (0 before the first report).
+	// RTT is the latest round-trip time measured on the peer's selected
+	// candidate pair, in seconds (0 before the first measurement).
 	RTT float64
 	// FractionLost is the latest fraction of packets sent to the peer that
 	// it reported lost (0–1).
@@ -373,15 +380,12 @@ type PeerStats struct {
 
 // Stats reads the connection's statistics.
 func (p *Peer) Stats() PeerStats {
-	var st PeerStats
+	st := PeerStats{FractionLost: float64(p.lossOut.Load()) / 256}
 	for _, s := range p.pc.GetStats() {
 		switch v := s.(type) {
-		case webrtc.RemoteInboundRTPStreamStats:
-			if v.RoundTripTime > st.RTT {
-				st.RTT = v.RoundTripTime
-			}
-			if v.FractionLost > st.FractionLost {
-				st.FractionLost = v.FractionLost
+		case webrtc.ICECandidatePairStats:
+			if v.Nominated && v.CurrentRoundTripTime > 0 {
+				st.RTT = v.CurrentRoundTripTime
 			}
 		case webrtc.InboundRTPStreamStats:
 			st.PacketsLost += int64(v.PacketsLost)

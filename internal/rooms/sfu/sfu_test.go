@@ -10,6 +10,7 @@ import (
 	"github.com/keyward/keyward/internal/rooms/sfu/sfutest"
 	"github.com/keyward/keyward/internal/testenv"
 	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 var (
@@ -193,6 +194,7 @@ func TestSFU(t *testing.T) {
 			t.Fatalf("received %d frames (#%d..#%d) of %d sent", n, first, prev, last)
 		}
 		t.Logf("received frames #%d..#%d of 0..%d, every one intact", first, prev, last-1)
+		checkMetrics(t, s, "intact", "bob")
 		if !ev.has("published intact alice video video/VP8") {
 			t.Errorf("no track_published event; events %v", ev.lines)
 		}
@@ -294,4 +296,40 @@ func TestSFU(t *testing.T) {
 			t.Errorf("Join on a closed room = %v, want ErrClosed", err)
 		}
 	})
+}
+
+// checkMetrics scrapes the SFU's collector and wants forwarded packets in
+// room and connection statistics for peer.
+func checkMetrics(t *testing.T, s *sfu.SFU, room, peer string) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(s.Collector())
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("Gather: %v", err)
+	}
+	values := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, l := range m.GetLabel() {
+				key += "," + l.GetName() + "=" + l.GetValue()
+			}
+			switch {
+			case m.GetCounter() != nil:
+				values[key] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				values[key] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	if v := values["keyward_rtc_forwarded_packets_total,room="+room]; v <= 0 {
+		t.Errorf("forwarded packets in %s = %v, want > 0 (metrics %v)", room, v, values)
+	}
+	rtt := values["keyward_rtc_peer_rtt_seconds,peer="+peer+",room="+room]
+	if rtt <= 0 {
+		t.Errorf("RTT of %s = %v, want a measurement (metrics %v)", peer, rtt, values)
+	}
+	t.Logf("room %s: %v packets, %v bytes forwarded; %s RTT %.4f s", room,
+		values["keyward_rtc_forwarded_packets_total,room="+room], values["keyward_rtc_forwarded_bytes_total,room="+room], peer, rtt)
 }
