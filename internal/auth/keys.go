@@ -116,7 +116,8 @@ type KeyCacheConfig struct {
 	NegativeTTL time.Duration
 	// MaxStale is how long the cache trusts itself without a successful
 	// poll. Past it, every lookup goes to the store (fail closed: a
-	// revocation the cache may have missed is honoured). Default 15 s.
+	// revocation the cache may have missed is honoured). Default 15 s, or
+	// three PollIntervals when that is longer.
 	MaxStale time.Duration
 	// MaxKeys bounds the cached keys; past it an arbitrary entry is dropped
 	// (a cache miss only costs a lookup). Default 100 000.
@@ -138,7 +139,7 @@ func (c *KeyCacheConfig) setDefaults() {
 		c.NegativeTTL = DefaultNegativeTTL
 	}
 	if c.MaxStale == 0 {
-		c.MaxStale = DefaultMaxStale
+		c.MaxStale = max(DefaultMaxStale, 3*c.PollInterval)
 	}
 	if c.MaxKeys == 0 {
 		c.MaxKeys = DefaultMaxKeys
@@ -200,6 +201,7 @@ type keyEntry struct {
 	notAfter []int64 // ns, per secret; 0 never
 	minAfter int64   // the earliest non-zero notAfter, or 0
 	expires  int64   // ns
+	epoch    uint64  // the cache's epoch when the load that made it began
 }
 
 // NewKeyCache returns a cache and starts its poller.
@@ -244,11 +246,20 @@ func (c *KeyCache) lookupAt(ctx context.Context, key []byte, now int64) (*Key, [
 		}
 	}
 	k := string(key)
+	epoch := c.epoch.Load()
 	v, err, _ := c.group.Do(k, func() (any, error) { return c.load(ctx, k, fresh) })
 	if err != nil {
 		return nil, nil, err
 	}
-	return v.(*keyEntry).result(c.cfg.NowFunc().UnixNano())
+	e := v.(*keyEntry)
+	if e.epoch < epoch {
+		// This lookup joined a load that began before an invalidation it
+		// has seen: that load may have read the store before the change.
+		if e, err = c.load(ctx, k, fresh); err != nil {
+			return nil, nil, err
+		}
+	}
+	return e.result(c.cfg.NowFunc().UnixNano())
 }
 
 // load asks the source and caches the answer unless the poller evicted
@@ -268,16 +279,22 @@ func (c *KeyCache) load(ctx context.Context, key string, cache bool) (*keyEntry,
 			return nil, err
 		}
 	}
-	if cache && c.epoch.Load() == epoch {
+	e.epoch = epoch
+	if cache {
 		sh := c.shard([]byte(key))
 		sh.mu.Lock()
-		if len(sh.m) >= c.cfg.MaxKeys/keyShards+1 {
-			for k := range sh.m { // drop an arbitrary entry
-				delete(sh.m, k)
-				break
+		// Checked under the shard's lock, which Invalidate takes after
+		// counting its eviction: an eviction either shows here or comes
+		// after the store below and removes it.
+		if c.epoch.Load() == epoch {
+			if len(sh.m) >= c.cfg.MaxKeys/keyShards+1 {
+				for k := range sh.m { // drop an arbitrary entry
+					delete(sh.m, k)
+					break
+				}
 			}
+			sh.m[key] = e
 		}
-		sh.m[key] = e
 		sh.mu.Unlock()
 	}
 	return e, nil
@@ -324,6 +341,8 @@ func (e *keyEntry) result(now int64) (*Key, []*token.Secret, error) {
 }
 
 // Invalidate drops key from the cache, so the next request reads the store.
+// A lookup that starts after Invalidate returns never answers from a store
+// read that began before it.
 func (c *KeyCache) Invalidate(key string) {
 	c.epoch.Add(1)
 	sh := c.shard([]byte(key))

@@ -63,6 +63,20 @@ func (k keySource) ChangesSince(ctx context.Context, seq int64) ([]string, int64
 
 func (k keySource) LatestChange(ctx context.Context) (int64, error) { return k.st.LatestChange(ctx) }
 
+// keysChanged is the store's KeysChangedFunc: it runs after a commit that
+// changed keys, before the API call (or portal action) that made the
+// change returns. The door drops the keys from its caches here, so the
+// change holds at once on this node.
+func (s *Server) keysChanged(ctx context.Context, keys []string) {
+	door := s.door.Load()
+	if door == nil {
+		return // during start-up, before the door exists
+	}
+	for _, k := range keys {
+		door.Keys().Invalidate(k)
+	}
+}
+
 // routes builds the door and every route behind it.
 func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	cfg := s.cfg
@@ -155,6 +169,7 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	s.closers = append(s.closers, door.Close)
+	s.door.Store(door)
 
 	mux := http.NewServeMux()
 	// Every route goes through handle, which also lists it for the

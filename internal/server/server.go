@@ -14,10 +14,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/notify"
@@ -49,6 +51,7 @@ type Server struct {
 	sealer   *seal.Sealer
 	redis    *goredis.Client
 	encoding *encoding.Service
+	door     atomic.Pointer[auth.Authenticator]
 	ln       net.Listener
 	http     *http.Server
 
@@ -116,7 +119,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 		}
 		notifier = m
 	}
-	st, err := store.New(ctx, drv, &store.Config{Sealer: sealer, Notifier: notifier, Logger: log})
+	st, err := store.New(ctx, drv, &store.Config{Sealer: sealer, Notifier: notifier, Logger: log, KeysChangedFunc: s.keysChanged})
 	if err != nil {
 		drv.Close()
 		return nil, fmt.Errorf("store: %w", err)

@@ -47,6 +47,15 @@ type Config struct {
 	// control expiry.
 	NowFunc func() time.Time
 
+	// KeysChangedFunc, when set, is called after every commit that changed
+	// what the door knows of some keys (the keys the change feed records:
+	// revocation, rotation, retirement, group and role changes, deletion),
+	// before the call that made the change returns. The door drops those
+	// keys from its cache there, so that the change holds at once on this
+	// node, and tells the other nodes. It must not call back into the
+	// store's write methods.
+	KeysChangedFunc func(ctx context.Context, keys []string)
+
 	// RotationOverlap is how long the previous secret keeps working after a
 	// rotation when the caller does not say. 0 means
 	// [credential.DefaultRotationOverlap] (24 h).
@@ -191,6 +200,7 @@ type txn struct {
 	p     *principal
 	now   time.Time
 	after []func(context.Context)
+	keys  []string // recorded on the change feed
 }
 
 // write runs fn in a write transaction. With withActor, the actor of ctx is
@@ -214,6 +224,9 @@ func (s *Store) write(ctx context.Context, withActor bool, fn func(tx *txn) erro
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.d.InterpretError(err))
+	}
+	if len(t.keys) > 0 && s.cfg.KeysChangedFunc != nil {
+		s.cfg.KeysChangedFunc(ctx, t.keys)
 	}
 	for _, f := range t.after {
 		f(ctx)
@@ -286,6 +299,7 @@ func (t *txn) changed(ctx context.Context, keys ...string) error {
 			`INSERT INTO credential_changes (seq, api_key, changed_at) VALUES ($1, $2, $3)`, seq, key, ms(t.now)); err != nil {
 			return err
 		}
+		t.keys = append(t.keys, key)
 	}
 	return nil
 }
