@@ -48,15 +48,14 @@ func CheckLoopback(sdp string) error {
 // NewAPI returns a pion API held to loopback exactly as DESIGN §9 asks:
 // loopback candidates only, remote candidates filtered to loopback, mDNS
 // off, no ICE servers.
-func NewAPI(tb testing.TB) *webrtc.API {
-	tb.Helper()
+func NewAPI() (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
-		tb.Fatalf("sfutest: codecs: %v", err)
+		return nil, fmt.Errorf("sfutest: codecs: %w", err)
 	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
-		tb.Fatalf("sfutest: interceptors: %v", err)
+		return nil, fmt.Errorf("sfutest: interceptors: %w", err)
 	}
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
@@ -65,7 +64,7 @@ func NewAPI(tb testing.TB) *webrtc.API {
 	se.SetRemoteIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }
 
 // Answerer is the server side a [Client] answers to: an sfu.Peer or a
@@ -77,9 +76,7 @@ type Answerer interface {
 // Client is a Go WebRTC peer that answers the server's offers. Every SDP
 // that passes either way is checked with [CheckLoopback].
 type Client struct {
-	tb  testing.TB
-	PC  *webrtc.PeerConnection
-	api *webrtc.API
+	PC *webrtc.PeerConnection
 
 	mu      sync.Mutex
 	to      Answerer
@@ -95,12 +92,26 @@ type Client struct {
 // server's offer has room for them. It is closed when tb ends.
 func NewClient(tb testing.TB, publish ...webrtc.TrackLocal) *Client {
 	tb.Helper()
-	api := NewAPI(tb)
+	c, err := Dial(publish...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.PC.Close() })
+	return c
+}
+
+// Dial makes a client as [NewClient] does, for programs that are not tests;
+// the caller closes c.PC.
+func Dial(publish ...webrtc.TrackLocal) (*Client, error) {
+	api, err := NewAPI()
+	if err != nil {
+		return nil, err
+	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
-		tb.Fatalf("sfutest: peer connection: %v", err)
+		return nil, fmt.Errorf("sfutest: peer connection: %w", err)
 	}
-	c := &Client{tb: tb, PC: pc, api: api, publish: publish, offers: make(chan string, 16), Tracks: make(chan *webrtc.TrackRemote, 16)}
+	c := &Client{PC: pc, publish: publish, offers: make(chan string, 16), Tracks: make(chan *webrtc.TrackRemote, 16)}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.Tracks <- t })
 	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
 		if cand == nil {
@@ -110,8 +121,7 @@ func NewClient(tb testing.TB, publish ...webrtc.TrackLocal) *Client {
 			c.fail(err)
 		}
 	})
-	tb.Cleanup(func() { pc.Close() })
-	return c
+	return c, nil
 }
 
 // Attach names the server side that receives this client's answers and
