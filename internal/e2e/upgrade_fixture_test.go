@@ -155,14 +155,7 @@ func portalSignIn(t *testing.T, base, email, password string) string {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	const mark = `name="csrf" value="`
-	i := strings.Index(string(body), mark)
-	if i < 0 {
-		t.Fatalf("sign-in page without a CSRF field:\n%s", body)
-	}
-	csrf := string(body[i+len(mark):])
-	csrf = csrf[:strings.IndexByte(csrf, '"')]
-	form := url.Values{"email": {email}, "password": {password}, "csrf": {csrf}}
+	form := url.Values{"email": {email}, "password": {password}, "csrf": {csrfField(t, string(body))}}
 	req, _ := http.NewRequest("POST", base+"/portal/signin", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
@@ -184,6 +177,18 @@ func portalSignIn(t *testing.T, base, email, password string) string {
 	}
 	t.Fatal("no session cookie after sign-in")
 	return ""
+}
+
+// csrfField returns the value of the CSRF field of a portal page.
+func csrfField(t *testing.T, page string) string {
+	t.Helper()
+	const mark = `name="csrf" value="`
+	i := strings.Index(page, mark)
+	if i < 0 {
+		t.Fatalf("page without a CSRF field:\n%s", page)
+	}
+	v := page[i+len(mark):]
+	return v[:strings.IndexByte(v, '"')]
 }
 
 // compactSQLite folds the write-ahead log into the database file, so the

@@ -45,7 +45,8 @@
 // # Tables
 //
 // In the jobs database (DATA/jobs.db on SQLite, the main database on
-// PostgreSQL), migration line "encoding": encoding_job (one row a job; the
+// PostgreSQL), migration set "encoding" (migration/, package migrate):
+// encoding_job (one row a job; the
 // query credential's hash, the owner, stage, progress, result, stage
 // timings) and encoding_soundlink (sound link id → artist, job, owner).
 package encoding

@@ -17,6 +17,7 @@ import (
 	"github.com/keyward/keyward/internal/blob"
 	"github.com/keyward/keyward/internal/fetch"
 	"github.com/keyward/keyward/internal/jobs"
+	"github.com/keyward/keyward/internal/migrate"
 	"github.com/keyward/keyward/internal/watermark"
 	"github.com/keyward/keyward/token"
 )
@@ -188,7 +189,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	jc := cfg.Jobs
 	jc.Workers = workers
-	jc.Migrations = map[string][]jobs.Migration{"encoding": migrations}
+	jc.Migrations = []migrate.Set{migrations}
 	if jc.Logger == nil {
 		jc.Logger = cfg.Logger
 	}

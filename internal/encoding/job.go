@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"embed"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -12,55 +13,18 @@ import (
 	"strings"
 
 	"github.com/keyward/keyward/internal/jobs"
+	"github.com/keyward/keyward/internal/migrate"
 	"github.com/keyward/keyward/internal/watermark"
 )
 
 // errNoJob means no job matches.
 var errNoJob = errors.New("encoding: no such job")
 
-// The schema, migration line "encoding"; one text serves both dialects.
-const schemaV1 = `
-CREATE TABLE encoding_job (
-	id TEXT PRIMARY KEY,
-	query_hash TEXT NOT NULL UNIQUE,
-	credential_id BIGINT NOT NULL,
-	credential_key TEXT NOT NULL,
-	src TEXT NOT NULL,
-	artist TEXT NOT NULL,
-	soundlink TEXT NOT NULL UNIQUE,
-	status TEXT NOT NULL,
-	stage TEXT NOT NULL,
-	progress DOUBLE PRECISION NOT NULL DEFAULT 0,
-	message TEXT NOT NULL DEFAULT '',
-	river_job_id BIGINT NOT NULL DEFAULT 0,
-	cancel_requested BIGINT NOT NULL DEFAULT 0,
-	input_format TEXT NOT NULL DEFAULT '',
-	blob_name TEXT NOT NULL DEFAULT '',
-	format TEXT NOT NULL DEFAULT '',
-	duration_ms BIGINT NOT NULL DEFAULT 0,
-	sample_rate BIGINT NOT NULL DEFAULT 0,
-	channels BIGINT NOT NULL DEFAULT 0,
-	size BIGINT NOT NULL DEFAULT 0,
-	download_ms BIGINT NOT NULL DEFAULT 0,
-	decode_ms BIGINT NOT NULL DEFAULT 0,
-	mark_ms BIGINT NOT NULL DEFAULT 0,
-	encode_ms BIGINT NOT NULL DEFAULT 0,
-	store_ms BIGINT NOT NULL DEFAULT 0,
-	attempts BIGINT NOT NULL DEFAULT 0,
-	created_at BIGINT NOT NULL,
-	updated_at BIGINT NOT NULL,
-	finished_at BIGINT NOT NULL DEFAULT 0
-);
-CREATE INDEX encoding_job_credential ON encoding_job (credential_id, created_at);
-CREATE TABLE encoding_soundlink (
-	id TEXT PRIMARY KEY,
-	job_id TEXT NOT NULL,
-	artist TEXT NOT NULL,
-	credential_id BIGINT NOT NULL,
-	created_at BIGINT NOT NULL
-)`
+//go:embed migration
+var migrationFS embed.FS
 
-var migrations = []jobs.Migration{{Version: 1, SQLite: schemaV1, Postgres: schemaV1}}
+// migrations is the schema of the jobs and sound links.
+var migrations = migrate.Set{Name: "encoding", FS: migrationFS}
 
 // job is one row of encoding_job.
 type job struct {

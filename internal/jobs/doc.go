@@ -4,15 +4,21 @@
 // # Databases
 //
 // On SQLite, River's tables and those of the packages that enqueue jobs
-// (their [Migration]s) live in a file of their own, DATA/jobs.db, beside
+// (their migration sets, [Config.Migrations]) live in a file of their own, DATA/jobs.db, beside
 // the credential store's keyward.db: the job queue writes often, and a
 // separate file keeps its write lock away from token verification. It is
 // opened with one connection, as River's SQLite driver asks.
 //
 // On PostgreSQL everything lives in the database keyward already uses
-// (River's river_* tables, keyward_job_lease, keyward_job_migration and the
-// callers' tables). Several nodes may share it: River hands each job to
-// one of them.
+// (River's river_* tables, keyward_job_lease and the callers' tables).
+// Several nodes may share it: River hands each job to one of them.
+//
+// # Schemas
+//
+// River's tables are made by River's own migrator, which runs first: they
+// are River's, versioned with River. The queue's lease table and the
+// callers' tables are goose migrations (package migrate), set "jobs" and
+// the callers' own sets.
 //
 // # Crashes and leases
 //

@@ -13,6 +13,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/keyward/keyward/internal/migrate"
 )
 
 // Defaults of [Config].
@@ -62,16 +64,6 @@ type Tx interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error)
 }
 
-// Migration is one step of a caller's schema, applied once, in a
-// transaction, in Version order within its line.
-type Migration struct {
-	// Version orders the steps of a line; 1, 2, ….
-	Version int
-	// SQLite and Postgres are the statements for each dialect (several,
-	// separated by semicolons, are allowed).
-	SQLite, Postgres string
-}
-
 // Config configures a [Queue].
 type Config struct {
 	// PostgresURL selects PostgreSQL (postgres://…). Empty selects SQLite
@@ -82,9 +74,10 @@ type Config struct {
 	// Workers are the job kinds this node works. Nil makes an insert-only
 	// queue.
 	Workers *river.Workers
-	// Migrations are the callers' schemas, by line name (e.g. "encoding"),
-	// applied after River's own migrations when the queue opens.
-	Migrations map[string][]Migration
+	// Migrations are the callers' schemas (e.g. the Encoding API's), applied
+	// after River's migrations and the queue's own when the queue opens.
+	// The set name "jobs" is the queue's.
+	Migrations []migrate.Set
 	// MaxWorkers is how many jobs this node works at once. Default
 	// [DefaultMaxWorkers].
 	MaxWorkers int

@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/keyward/keyward/internal/jobs"
+	"github.com/keyward/keyward/internal/migrate"
 	"github.com/keyward/keyward/internal/testenv"
 )
 
@@ -50,10 +52,11 @@ func (w *testWorker) Work(ctx context.Context, job *river.Job[testArgs]) error {
 	return err
 }
 
-var testMigrations = map[string][]jobs.Migration{"jobstest": {{
-	Version:  1,
-	SQLite:   `CREATE TABLE jobs_test_done (name TEXT NOT NULL, attempt BIGINT NOT NULL)`,
-	Postgres: `CREATE TABLE jobs_test_done (name TEXT NOT NULL, attempt BIGINT NOT NULL)`,
+const testSchema = "-- +goose Up\nCREATE TABLE jobs_test_done (name TEXT NOT NULL, attempt BIGINT NOT NULL);\n"
+
+var testMigrations = []migrate.Set{{Name: "jobstest", FS: fstest.MapFS{
+	"migration/sqlite/00001_done.sql":   {Data: []byte(testSchema)},
+	"migration/postgres/00001_done.sql": {Data: []byte(testSchema)},
 }}}
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

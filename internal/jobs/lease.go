@@ -8,13 +8,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// The queue's own schema, line "jobs".
-var leaseMigrations = []Migration{{
-	Version:  1,
-	SQLite:   `CREATE TABLE keyward_job_lease (job_id BIGINT PRIMARY KEY, node TEXT NOT NULL, beat BIGINT NOT NULL)`,
-	Postgres: `CREATE TABLE keyward_job_lease (job_id BIGINT PRIMARY KEY, node TEXT NOT NULL, beat BIGINT NOT NULL)`,
-}}
-
 const (
 	sqlRunningJobs = `SELECT id FROM river_job WHERE state = 'running'`
 	sqlStaleLeases = `SELECT j.id FROM river_job j JOIN keyward_job_lease l ON l.job_id = j.id

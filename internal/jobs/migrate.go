@@ -2,75 +2,31 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
+	"embed"
 	"fmt"
-	"slices"
-	"strings"
+
+	"github.com/keyward/keyward/internal/migrate"
 )
 
-const sqlMigrationTable = `CREATE TABLE IF NOT EXISTS keyward_job_migration (
-	line TEXT NOT NULL,
-	version BIGINT NOT NULL,
-	PRIMARY KEY (line, version)
-)`
+//go:embed migration
+var migrationFS embed.FS
 
-// migrate applies the queue's own line "jobs" and the callers' lines, each
-// step in a transaction of its own.
-func migrate(ctx context.Context, b backend, d Dialect, lines map[string][]Migration) error {
-	if _, err := b.Exec(ctx, sqlMigrationTable); err != nil {
-		return fmt.Errorf("jobs: migrate: %w", err)
-	}
-	all := map[string][]Migration{"jobs": leaseMigrations}
-	for name, ms := range lines {
-		if name == "jobs" {
-			return fmt.Errorf("jobs: migration line %q is reserved", name)
+// schema is the queue's own tables (the leases), set "jobs".
+var schema = migrate.Set{Name: "jobs", FS: migrationFS}
+
+// applyMigrations applies the queue's schema and then the callers' sets.
+// River's tables are River's: its migrator has run before.
+func applyMigrations(ctx context.Context, db *sql.DB, d Dialect, sets []migrate.Set) error {
+	all := []migrate.Set{schema}
+	for _, s := range sets {
+		if s.Name == schema.Name {
+			return fmt.Errorf("jobs: migration set name %q is reserved", s.Name)
 		}
-		all[name] = ms
+		all = append(all, s)
 	}
-	names := make([]string, 0, len(all))
-	for name := range all {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	slices.SortFunc(names, func(a, b string) int { // "jobs" first
-		switch {
-		case a == "jobs":
-			return -1
-		case b == "jobs":
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-	for _, name := range names {
-		ms := slices.Clone(all[name])
-		slices.SortFunc(ms, func(a, b Migration) int { return a.Version - b.Version })
-		for _, m := range ms {
-			err := b.inTx(ctx, func(tx Tx) error {
-				var n int64
-				if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM keyward_job_migration WHERE line = $1 AND version = $2`, name, m.Version).Scan(&n); err != nil {
-					return err
-				}
-				if n > 0 {
-					return nil
-				}
-				text := m.SQLite
-				if d == Postgres {
-					text = m.Postgres
-				}
-				for _, stmt := range strings.Split(text, ";") {
-					if strings.TrimSpace(stmt) == "" {
-						continue
-					}
-					if _, err := tx.Exec(ctx, stmt); err != nil {
-						return err
-					}
-				}
-				_, err := tx.Exec(ctx, `INSERT INTO keyward_job_migration (line, version) VALUES ($1, $2)`, name, m.Version)
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("jobs: migrate %s %d: %w", name, m.Version, err)
-			}
-		}
+	if err := migrate.Up(ctx, db, migrate.Dialect(d), all...); err != nil {
+		return fmt.Errorf("jobs: %w", err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
@@ -52,7 +53,10 @@ func openPostgres(ctx context.Context, cfg Config, rc *river.Config) (_ *pgBacke
 		return nil, fmt.Errorf("jobs: river migrate: %w", err)
 	}
 	b := &pgBackend{pgExec: pgExec{pool}, pool: pool}
-	if err := migrate(ctx, b, Postgres, cfg.Migrations); err != nil {
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	err = applyMigrations(ctx, sqlDB, Postgres, cfg.Migrations)
+	sqlDB.Close()
+	if err != nil {
 		return nil, err
 	}
 	b.client, err = river.NewClient(drv, rc)

@@ -51,7 +51,7 @@ func openSQLite(ctx context.Context, cfg Config, rc *river.Config) (_ *sqliteBac
 		return nil, fmt.Errorf("jobs: river migrate: %w", err)
 	}
 	b := &sqliteBackend{sqlExec: sqlExec{db}, db: db}
-	if err := migrate(ctx, b, SQLite, cfg.Migrations); err != nil {
+	if err := applyMigrations(ctx, db, SQLite, cfg.Migrations); err != nil {
 		return nil, err
 	}
 	b.client, err = river.NewClient(drv, rc)

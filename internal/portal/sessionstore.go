@@ -3,11 +3,14 @@ package portal
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/keyward/keyward/internal/migrate"
 )
 
 // SessionDB is the database a [SQLSessionStore] keeps sessions in. The
@@ -18,11 +21,20 @@ type SessionDB interface {
 	ReadDB() *sql.DB
 	// BeginWrite starts a read-write transaction.
 	BeginWrite(ctx context.Context) (*sql.Tx, error)
+	// Migrate applies a schema's pending migrations.
+	Migrate(ctx context.Context, sets ...migrate.Set) error
 }
 
+//go:embed migration
+var migrationFS embed.FS
+
+// Migrations is the schema of the session store: the table
+// portal_sessions. [NewSQLSessionStore] applies it.
+var Migrations = migrate.Set{Name: "portal", FS: migrationFS}
+
 // SQLSessionStore is an scs session store on the credential database, in
-// the table portal_sessions, which it creates. One SQL text serves SQLite
-// and PostgreSQL. The session manager hashes tokens before they reach it,
+// the table portal_sessions ([Migrations]). One SQL text serves SQLite and
+// PostgreSQL. The session manager hashes tokens before they reach it,
 // so the table holds no usable session token; the data it holds never
 // includes a secret in the clear (see [Config.Sealer]).
 type SQLSessionStore struct {
@@ -37,24 +49,13 @@ type SQLSessionStore struct {
 // sessions.
 const sessionSweepInterval = 5 * time.Minute
 
-// NewSQLSessionStore returns a session store on db, creating its table if
-// it is missing.
+// NewSQLSessionStore returns a session store on db, bringing its table up
+// to date ([Migrations]).
 func NewSQLSessionStore(ctx context.Context, db SessionDB) (*SQLSessionStore, error) {
-	s := &SQLSessionStore{db: db, now: time.Now}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS portal_sessions (
-			token TEXT PRIMARY KEY,
-			data TEXT NOT NULL,
-			expiry BIGINT NOT NULL)`); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS portal_sessions_expiry ON portal_sessions (expiry)`)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("portal: session store: create table: %w", err)
+	if err := db.Migrate(ctx, Migrations); err != nil {
+		return nil, fmt.Errorf("portal: session store: %w", err)
 	}
-	return s, nil
+	return &SQLSessionStore{db: db, now: time.Now}, nil
 }
 
 func (s *SQLSessionStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {

@@ -7,8 +7,9 @@
 // The business rules live here and only here: who may do what, the request
 // state machine, the granted-groups rule, secret rotation, the audit entry
 // written in the transaction of each mutation, and the change feed. The
-// dialects own their schema migrations, their connection handling and the
-// translation of driver errors into credential error codes.
+// schema is [Migrations], one goose file per step and dialect under
+// migration/ (package migrate); the dialects apply it, own their connection
+// handling and translate driver errors into credential error codes.
 //
 // # Opening
 //

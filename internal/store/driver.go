@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+
+	"github.com/keyward/keyward/internal/migrate"
 )
 
 // Driver is one SQL dialect under the [Store]. Implementations: sqlitestore
@@ -32,6 +34,10 @@ type Driver interface {
 	// ECONFLICT, a foreign key violation to ECONFLICT — keeping the driver
 	// error as the cause, and returns any other error unchanged.
 	InterpretError(err error) error
+
+	// Migrate applies the pending migrations of other parts' schemas kept
+	// in this database (the store's own are applied when it opens).
+	Migrate(ctx context.Context, sets ...migrate.Set) error
 
 	// Close closes the database.
 	Close() error

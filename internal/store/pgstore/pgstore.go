@@ -11,26 +11,17 @@ package pgstore
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/migrate"
 	"github.com/keyward/keyward/internal/store"
 )
-
-// MigrationTable is the table where applied migrations are recorded.
-const MigrationTable = "keyward_store_migrations"
-
-//go:embed migration/*.sql
-var migrations embed.FS
 
 var _ store.Driver = (*DB)(nil)
 
@@ -78,30 +69,17 @@ func Open(ctx context.Context, cfg *Config) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("pgstore: connect: %w", err)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.Migrate(ctx, store.Migrations); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-// migrate applies the embedded migrations under a session lock.
-func (db *DB) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migration")
-	if err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
-	}
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		return fmt.Errorf("pgstore: migrate: lock: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db.db, fsys,
-		goose.WithTableName(MigrationTable), goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
+// Migrate implements [store.Driver] under a session lock.
+func (db *DB) Migrate(ctx context.Context, sets ...migrate.Set) error {
+	if err := migrate.Up(ctx, db.db, migrate.Postgres, sets...); err != nil {
+		return fmt.Errorf("pgstore: %w", err)
 	}
 	return nil
 }

@@ -26,28 +26,20 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/migrate"
 	"github.com/keyward/keyward/internal/store"
 )
-
-// MigrationTable is the table where applied migrations are recorded.
-const MigrationTable = "keyward_store_migrations"
-
-//go:embed migration/*.sql
-var migrations embed.FS
 
 var _ store.Driver = (*DB)(nil)
 
@@ -115,26 +107,17 @@ func Open(ctx context.Context, cfg *Config) (*DB, error) {
 		}
 		db.read.SetMaxOpenConns(readers)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.Migrate(ctx, store.Migrations); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-// migrate applies the embedded migrations.
-func (db *DB) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migration")
-	if err != nil {
-		return fmt.Errorf("sqlitestore: migrate: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys,
-		goose.WithTableName(MigrationTable), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("sqlitestore: migrate: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("sqlitestore: migrate: %w", err)
+// Migrate implements [store.Driver] on the writer connection.
+func (db *DB) Migrate(ctx context.Context, sets ...migrate.Set) error {
+	if err := migrate.Up(ctx, db.write, migrate.SQLite, sets...); err != nil {
+		return fmt.Errorf("sqlitestore: %w", err)
 	}
 	return nil
 }
