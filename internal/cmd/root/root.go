@@ -14,8 +14,8 @@ import (
 	encodecmd "github.com/keyward/keyward/internal/cmd/encode"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	servecmd "github.com/keyward/keyward/internal/cmd/serve"
-	tokencmd "github.com/keyward/keyward/internal/cmd/token"
-	watermarkcmd "github.com/keyward/keyward/internal/cmd/watermark"
+	"github.com/keyward/keyward/internal/cmd/tokencmd"
+	"github.com/keyward/keyward/internal/cmd/watermarkcmd"
 )
 
 // Exit codes of the keyward binary.

@@ -1,11 +1,11 @@
-// Package watermark implements "keyward watermark": embed a sound link id
+// Package watermarkcmd implements "keyward watermark": embed a sound link id
 // into a song and detect it again, offline, with the same engine the
 // Encoding API uses.
 //
 // The mark's secret key comes from a file (--key-file) or from
 // $KEYWARD_WATERMARK_KEY; it is never printed. Marks made under one key are
 // invisible under any other, so detection needs the key that embedded.
-package watermark
+package watermarkcmd
 
 import (
 	"fmt"

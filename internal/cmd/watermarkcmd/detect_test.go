@@ -1,4 +1,4 @@
-package watermark
+package watermarkcmd
 
 import (
 	"encoding/json"

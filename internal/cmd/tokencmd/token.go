@@ -1,6 +1,6 @@
-// Package token implements "keyward token": minting tokens of every profile,
+// Package tokencmd implements "keyward token": minting tokens of every profile,
 // verifying them and explaining them.
-package token
+package tokencmd
 
 import (
 	"fmt"
