@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/internal/atomicfile"
 	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/internal/errcode"
 )
@@ -78,29 +79,18 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	return &Local{cfg: cfg}, nil
 }
 
-// Put writes the file through a synced temporary file renamed into place.
+// Put writes the file atomically: a reader sees the whole file or none.
 func (l *Local) Put(ctx context.Context, name string, r io.Reader, size int64, contentType string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(l.cfg.Dir, ".put-*")
-	if err != nil {
-		return fmt.Errorf("blob: put %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	n, err := io.Copy(tmp, &ctxReader{ctx: ctx, r: r})
-	if err == nil && size >= 0 && n != size {
-		err = fmt.Errorf("wrote %d bytes, want %d", n, size)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(l.cfg.Dir, name))
-	}
+	err := atomicfile.Write(filepath.Join(l.cfg.Dir, name), 0o600, func(w io.Writer) error {
+		n, err := io.Copy(w, &ctxReader{ctx: ctx, r: r})
+		if err == nil && size >= 0 && n != size {
+			err = fmt.Errorf("wrote %d bytes, want %d", n, size)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("blob: put %s: %w", name, err)
 	}

@@ -34,9 +34,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/keyward/keyward/internal/atomicfile"
 )
 
 // Format constants.
@@ -210,42 +213,18 @@ func LoadOrCreate(path string) (s *Sealer, created bool, err error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, false, fmt.Errorf("seal: generate master key: %w", err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, fmt.Errorf("seal: create key directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".master.key-*")
-	if err != nil {
-		return nil, false, fmt.Errorf("seal: create master key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return nil, false, fmt.Errorf("seal: chmod master key: %w", err)
-	}
-	if _, err := tmp.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-		tmp.Close()
-		return nil, false, fmt.Errorf("seal: write master key: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, false, fmt.Errorf("seal: sync master key: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, false, fmt.Errorf("seal: close master key: %w", err)
-	}
-	// Link fails if path exists, so a concurrent creator's key is never
+	// WriteNew never replaces a file, so a concurrent creator's key is never
 	// overwritten: the loser reads the winner's file.
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			s, err := Load(path)
-			return s, false, err
-		}
-		return nil, false, fmt.Errorf("seal: install master key: %w", err)
+	err = atomicfile.WriteNewFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		s, err := Load(path)
+		return s, false, err
 	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	if err != nil {
+		return nil, false, fmt.Errorf("seal: install master key: %w", err)
 	}
 	s, err = New(key)
 	return s, err == nil, err

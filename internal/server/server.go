@@ -6,7 +6,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,20 +28,6 @@ import (
 	"github.com/keyward/keyward/internal/store/sqlitestore"
 )
 
-// AdminFile is the name, inside the data directory, of the file that holds
-// the first admin's credential and password (mode 0600).
-const AdminFile = "admin.json"
-
-// AdminCredentials is the content of [AdminFile].
-type AdminCredentials struct {
-	Key      string `json:"key"`
-	Secret   string `json:"secret"`
-	KID      string `json:"kid,omitempty"`
-	Email    string `json:"email,omitempty"`
-	Password string `json:"password,omitempty"`
-	Server   string `json:"server,omitempty"`
-}
-
 // Server is one keyward node.
 type Server struct {
 	cfg      Config
@@ -60,7 +45,9 @@ type Server struct {
 
 	// Bootstrapped is set when this start created the first admin.
 	Bootstrapped bool
-	// AdminPath is where the admin credentials were written, if they were.
+	// AdminPath is the file that holds this store's admin credential:
+	// where this start wrote it, or where an earlier start did; "" when
+	// none is found in the data directory.
 	AdminPath string
 }
 
@@ -149,62 +136,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
-}
-
-// bootstrap makes the first admin and its credential on an empty store and
-// writes them to AdminFile.
-func (s *Server) bootstrap(ctx context.Context) error {
-	ctx = credential.NewContextWithActor(ctx, credential.SystemActor())
-	res, err := s.store.EnsureAdmin(ctx, &store.EnsureAdminParams{Email: s.cfg.AdminEmail})
-	if err != nil {
-		return fmt.Errorf("bootstrap admin: %w", err)
-	}
-	if !res.Created {
-		return nil
-	}
-	s.Bootstrapped = true
-	s.AdminPath = filepath.Join(s.cfg.Data, AdminFile)
-	creds := AdminCredentials{
-		Key: res.Secret.Key, Secret: res.Secret.Value, KID: res.Secret.KID,
-		Email: res.Account.Email, Password: res.Password, Server: s.cfg.PublicURL,
-	}
-	if err := writeFileAtomic(s.AdminPath, creds, 0o600); err != nil {
-		return fmt.Errorf("bootstrap admin: %w", err)
-	}
-	s.log.Info("created the first admin account and credential", "email", res.Account.Email, "credentials", s.AdminPath)
-	return nil
-}
-
-// writeFileAtomic writes v as JSON to path through a synced temporary file.
-func writeFileAtomic(path string, v any, mode os.FileMode) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // Addr returns the address the server listens on.

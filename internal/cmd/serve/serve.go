@@ -196,17 +196,14 @@ func serveRun(ctx context.Context, opts *Options) error {
 	out := f.IOStreams.Out
 	fmt.Fprintf(out, "keyward is serving on %s\n", srv.URL())
 	fmt.Fprintf(out, "portal: %s/portal/\n", cfg.PublicURL)
-	adminPath := filepath.Join(cfg.Data, server.AdminFile)
 	switch {
 	case srv.Bootstrapped:
 		fmt.Fprintf(out, "first start: the admin's credential and password are in %s (keep it safe)\n", srv.AdminPath)
-	case fileExists(adminPath):
-		fmt.Fprintf(out, "admin credentials: %s\n", adminPath)
+	case srv.AdminPath != "":
+		fmt.Fprintf(out, "admin credentials: %s\n", srv.AdminPath)
+	}
+	if srv.AdminPath != "" && filepath.Base(srv.AdminPath) != server.AdminFile {
+		fmt.Fprintf(out, "the CLI reads ./keyward-data/admin.json by default; for this server pass --credentials %s\n", srv.AdminPath)
 	}
 	return srv.Run(ctx)
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
