@@ -146,8 +146,11 @@ func WithParams(did, msgID string) CallOption {
 //
 // path is the API path, e.g. "/v3/sl/encoding", and may carry a query of its
 // own. Call returns the decoded envelope. When the server answers with a
-// failure it returns that envelope (if the body was one) together with an
-// [*Error], so that callers can show the whole answer.
+// failure it returns the response together with an [*Error], so that
+// callers can show the whole answer. A body that is not an envelope (a
+// gateway route's upstream answers in its own format) comes back as a
+// Response with only HTTPStatus, Header and Body set, with an error wrapping
+// [ErrMalformedResponse] when the status is a success.
 func (c *Client) Call(ctx context.Context, method, path string, args map[string]any, profile token.Profile, opts ...CallOption) (*Response, error) {
 	var o callOptions
 	for _, opt := range opts {

@@ -165,7 +165,9 @@ type apiRequest struct {
 }
 
 // send performs r and decodes the envelope. A failure status or envelope
-// yields both the decoded Response (when there is one) and an *Error.
+// yields both the Response and an *Error; a body that is not an envelope
+// yields a Response with only HTTPStatus, Header and Body set, and, for a
+// success status, an error wrapping ErrMalformedResponse.
 func (c *Client) send(ctx context.Context, r *apiRequest) (*Response, error) {
 	u := *c.base
 	u.Path = c.base.Path + mustUnescape(r.path)
@@ -200,9 +202,14 @@ func (c *Client) send(ctx context.Context, r *apiRequest) (*Response, error) {
 		return nil, fmt.Errorf("client: %s %s: response larger than %d bytes", r.method, r.path, MaxResponseSize)
 	}
 	resp, derr := decodeResponse(res, raw)
-	if res.StatusCode >= 400 || (resp != nil && resp.Status == StatusFailed) {
+	if derr != nil {
+		// Not an envelope (an upstream behind the gateway, a proxy's page):
+		// keep what arrived, so that the caller can still show it.
+		resp = &Response{HTTPStatus: res.StatusCode, Header: res.Header, Body: raw, Fields: map[string]json.RawMessage{}}
+	}
+	if res.StatusCode >= 400 || resp.Status == StatusFailed {
 		e := &Error{HTTPStatus: res.StatusCode, Message: http.StatusText(res.StatusCode)}
-		if resp != nil {
+		if derr == nil {
 			e.ID, e.ResMsgID = resp.ID, resp.ResMsgID
 			if resp.Err != "" {
 				e.Code = resp.Err
@@ -220,7 +227,7 @@ func (c *Client) send(ctx context.Context, r *apiRequest) (*Response, error) {
 		return resp, e
 	}
 	if derr != nil {
-		return nil, fmt.Errorf("%s %s: %w", r.method, r.path, derr)
+		return resp, fmt.Errorf("%s %s: %w", r.method, r.path, derr)
 	}
 	return resp, nil
 }

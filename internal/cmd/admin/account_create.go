@@ -11,6 +11,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -24,7 +25,7 @@ type accountCreateOptions struct {
 	Exporter     cliflag.JSONExporter
 }
 
-func newCmdAccountCreate(f *factory.Factory, conn *connFlags, runF func(*accountCreateOptions) error) *cobra.Command {
+func newCmdAccountCreate(f *factory.Factory, conn *connect.Flags, runF func(*accountCreateOptions) error) *cobra.Command {
 	opts := &accountCreateOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "create --email ADDRESS [--name NAME] [--role developer|admin] [--password-file FILE]",
@@ -87,7 +88,7 @@ func accountCreateRun(opts *accountCreateOptions) error {
 	}
 	a, err := c.CreateAccount(opts.context(), client.CreateAccountParams{Email: opts.Email, Name: opts.Name, Role: opts.Role, Password: opts.Password})
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, a)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -15,7 +16,7 @@ type accountListOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdAccountList(f *factory.Factory, conn *connFlags, runF func(*accountListOptions) error) *cobra.Command {
+func newCmdAccountList(f *factory.Factory, conn *connect.Flags, runF func(*accountListOptions) error) *cobra.Command {
 	opts := &accountListOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:     "list",
@@ -53,7 +54,7 @@ func accountListRun(opts *accountListOptions) error {
 		return p.Accounts, p.NextCursor, nil
 	}, c.AllAccounts(opts.context(), lo))
 	if err != nil {
-		return err
+		return opts.explain(err)
 	}
 	defer moreHint(opts.IO, "keyward admin account list", next)
 	if opts.Exporter.Enabled() {

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -13,7 +14,7 @@ type accountShowOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdAccountShow(f *factory.Factory, conn *connFlags, runF func(*accountShowOptions) error) *cobra.Command {
+func newCmdAccountShow(f *factory.Factory, conn *connect.Flags, runF func(*accountShowOptions) error) *cobra.Command {
 	opts := &accountShowOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "show ID",
@@ -42,7 +43,7 @@ func accountShowRun(opts *accountShowOptions) error {
 	}
 	a, err := c.GetAccount(opts.context(), opts.ID)
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, a)

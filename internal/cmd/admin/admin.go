@@ -10,28 +10,23 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
-// connFlags are the persistent flags that say which server to call and with
-// which credential.
-type connFlags struct {
-	Server      string
-	Credentials string
-}
-
 // NewCmdAdmin builds the "admin" command group.
 func NewCmdAdmin(f *factory.Factory) *cobra.Command {
-	conn := &connFlags{}
+	conn := &connect.Flags{}
 	cmd := &cobra.Command{
 		Use:   "admin <command>",
 		Short: "Manage a running keyward server: accounts, groups, requests, credentials",
 		Long: `Manage a running keyward server through its management API.
 
-Commands authenticate with management tokens signed from a credential: the
---credentials FILE (the admin.json that "keyward serve" writes into its data
-directory), or KEYWARD_KEY and KEYWARD_SECRET, or else ./keyward-data/admin.json
-when it exists. The server is --server, $KEYWARD_SERVER or
+Commands authenticate with management tokens signed from a credential, the
+first of: --key and --secret; --credentials FILE (the admin.json that
+"keyward serve" writes into its data directory); KEYWARD_KEY and
+KEYWARD_SECRET; ./keyward-data/admin.json. The server is --server, else
+$KEYWARD_SERVER, else the "server" of the credentials file, else
 http://127.0.0.1:8080.
 
 Output is a table on a terminal and tab-separated lines otherwise; --json
@@ -41,9 +36,7 @@ prints JSON (--json=FIELDS picks fields). Exit status: 0 ok, 1 error, 2 usage,
   keyward admin credential create --groups encoding --name ci --json
   keyward admin request approve 12 --note "welcome"`,
 	}
-	pf := cmd.PersistentFlags()
-	pf.StringVar(&conn.Server, "server", "", "the keyward server `URL` (default $KEYWARD_SERVER or "+factory.DefaultServer+")")
-	pf.StringVar(&conn.Credentials, "credentials", "", "JSON `FILE` with the key and secret to sign with (default $KEYWARD_KEY/$KEYWARD_SECRET)")
+	conn.Bind(cmd.PersistentFlags())
 
 	cmd.AddCommand(newCmdWhoami(f, conn, nil))
 	cmd.AddCommand(newCmdAccount(f, conn))
@@ -56,7 +49,7 @@ prints JSON (--json=FIELDS picks fields). Exit status: 0 ok, 1 error, 2 usage,
 	return cmd
 }
 
-func newCmdAccount(f *factory.Factory, conn *connFlags) *cobra.Command {
+func newCmdAccount(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	cmd := &cobra.Command{Use: "account <command>", Short: "List, create and show accounts"}
 	cmd.AddCommand(newCmdAccountList(f, conn, nil))
 	cmd.AddCommand(newCmdAccountCreate(f, conn, nil))
@@ -64,7 +57,7 @@ func newCmdAccount(f *factory.Factory, conn *connFlags) *cobra.Command {
 	return cmd
 }
 
-func newCmdGroup(f *factory.Factory, conn *connFlags) *cobra.Command {
+func newCmdGroup(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	cmd := &cobra.Command{Use: "group <command>", Short: "Manage API groups"}
 	cmd.AddCommand(newCmdGroupList(f, conn, nil))
 	cmd.AddCommand(newCmdGroupCreate(f, conn, nil))
@@ -74,7 +67,7 @@ func newCmdGroup(f *factory.Factory, conn *connFlags) *cobra.Command {
 	return cmd
 }
 
-func newCmdRequest(f *factory.Factory, conn *connFlags) *cobra.Command {
+func newCmdRequest(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	cmd := &cobra.Command{Use: "request <command>", Short: "Handle requests for API access"}
 	cmd.AddCommand(newCmdRequestList(f, conn, nil))
 	cmd.AddCommand(newCmdRequestCreate(f, conn, nil))
@@ -85,7 +78,7 @@ func newCmdRequest(f *factory.Factory, conn *connFlags) *cobra.Command {
 	return cmd
 }
 
-func newCmdCredential(f *factory.Factory, conn *connFlags) *cobra.Command {
+func newCmdCredential(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	cmd := &cobra.Command{Use: "credential <command>", Short: "Issue, rotate and revoke keys and secrets"}
 	cmd.AddCommand(newCmdCredentialCreate(f, conn, nil))
 	cmd.AddCommand(newCmdCredentialList(f, conn, nil))
@@ -98,13 +91,13 @@ func newCmdCredential(f *factory.Factory, conn *connFlags) *cobra.Command {
 	return cmd
 }
 
-func newCmdAudit(f *factory.Factory, conn *connFlags) *cobra.Command {
+func newCmdAudit(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	cmd := &cobra.Command{Use: "audit <command>", Short: "Read the audit log"}
 	cmd.AddCommand(newCmdAuditList(f, conn, nil))
 	return cmd
 }
 
-func newCmdNotification(f *factory.Factory, conn *connFlags) *cobra.Command {
+func newCmdNotification(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	cmd := &cobra.Command{Use: "notification <command>", Short: "Read your notifications"}
 	cmd.AddCommand(newCmdNotificationList(f, conn, nil))
 	cmd.AddCommand(newCmdNotificationRead(f, conn, nil))

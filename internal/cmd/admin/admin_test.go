@@ -19,6 +19,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
@@ -145,13 +146,13 @@ func runOpts(stub *stubAPI, tty bool) (apiOptions, *bytes.Buffer, *bytes.Buffer,
 
 // parseCmd runs the command built by newCmd on cli and returns the options
 // runF received.
-func parseCmd[T any](t *testing.T, newCmd func(*factory.Factory, *connFlags, func(T) error) *cobra.Command, cli string, stdinTTY bool) (T, error) {
+func parseCmd[T any](t *testing.T, newCmd func(*factory.Factory, *connect.Flags, func(T) error) *cobra.Command, cli string, stdinTTY bool) (T, error) {
 	t.Helper()
 	ios, _, _, _ := iostreams.Test()
 	ios.SetStdinTTY(stdinTTY)
 	f := &factory.Factory{IOStreams: ios, Getenv: func(string) string { return "" }, NowFunc: func() time.Time { return testClock }}
 	var got T
-	cmd := newCmd(f, &connFlags{}, func(o T) error { got = o; return nil })
+	cmd := newCmd(f, &connect.Flags{}, func(o T) error { got = o; return nil })
 	argv, err := shlex.Split(cli)
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +217,7 @@ func TestAdminConnection(t *testing.T) {
 			func(s *stubAPI) { s.on("GET /v1/groups", `"groups":[]`) }, "env.test", "", "", false},
 		{"default server", "group list", map[string]string{"KEYWARD_KEY": testKey, "KEYWARD_SECRET": testSecret},
 			func(s *stubAPI) { s.on("GET /v1/groups", `"groups":[]`) }, "127.0.0.1:8080", "", "", false},
-		{"key without secret", "group list", map[string]string{"KEYWARD_KEY": testKey}, nil, "", "", "set both KEYWARD_KEY and KEYWARD_SECRET", false},
+		{"key without secret", "group list", map[string]string{"KEYWARD_KEY": testKey}, nil, "", "", "set both $KEYWARD_KEY and $KEYWARD_SECRET", false},
 		{"missing file", "--credentials " + filepath.Join(dir, "nope.json") + " group list", nil, nil, "", "", "does not exist", false},
 		{"bad file", "--credentials " + badFile + " group list", nil, nil, "", "", "with \"key\" and \"secret\"", false},
 		{"bad server", "--credentials " + credFile + " --server localhost:8080 group list", nil, nil, "", "", "--server", false},

@@ -3,11 +3,8 @@ package admin
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
-	"net"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -15,6 +12,7 @@ import (
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 )
@@ -28,14 +26,25 @@ type apiOptions struct {
 	Client func() (*client.Client, error)
 
 	ctx context.Context
+	// target is what Client resolved: the server and where the credential
+	// came from; nil when a test supplies Client.
+	target *connect.Target
 }
 
-func newAPIOptions(f *factory.Factory, conn *connFlags) apiOptions {
-	return apiOptions{
-		IO:     f.IOStreams,
-		Client: func() (*client.Client, error) { return f.APIClient(conn.Server, conn.Credentials) },
+func newAPIOptions(f *factory.Factory, conn *connect.Flags) apiOptions {
+	o := apiOptions{IO: f.IOStreams, target: &connect.Target{}}
+	o.Client = func() (*client.Client, error) {
+		c, t, err := f.APIClient(*conn)
+		if t != nil {
+			*o.target = *t
+		}
+		return c, err
 	}
+	return o
 }
+
+// explain words a failed call in the voice every API command shares.
+func (o *apiOptions) explain(err error) error { return connect.Explain(err, o.target) }
 
 // context returns the command's context, or a background one.
 func (o *apiOptions) context() context.Context {
@@ -47,49 +56,6 @@ func (o *apiOptions) context() context.Context {
 
 // bind records the running command's context.
 func (o *apiOptions) bind(cmd *cobra.Command) { o.ctx = cmd.Context() }
-
-// serverError is an *client.Error as the command line shows it: the code and
-// the server's message. 401 and 403 also match cmderror.ErrAuth (exit 4).
-type serverError struct {
-	err *client.Error
-}
-
-func (e *serverError) Error() string {
-	code := e.err.Code
-	if code == "" {
-		code = "HTTP " + strconv.Itoa(e.err.HTTPStatus)
-	}
-	msg := fmt.Sprintf("%s: %s", code, e.err.Message)
-	switch e.err.HTTPStatus {
-	case 401:
-		msg += " (the server refused the credential: check --credentials or KEYWARD_KEY/KEYWARD_SECRET, and the clocks)"
-	case 429:
-		if e.err.RetryAfter > 0 {
-			msg += fmt.Sprintf(" (retry after %s)", e.err.RetryAfter)
-		}
-	}
-	return msg
-}
-
-func (e *serverError) Unwrap() []error {
-	if e.err.HTTPStatus == 401 || e.err.HTTPStatus == 403 {
-		return []error{e.err, cmderror.ErrAuth}
-	}
-	return []error{e.err}
-}
-
-// apiError turns a client error into what the command returns.
-func apiError(err error) error {
-	if e, ok := errors.AsType[*client.Error](err); ok {
-		return &serverError{err: e}
-	}
-	if e, ok := errors.AsType[*url.Error](err); ok && !e.Timeout() {
-		if _, ok := errors.AsType[*net.OpError](err); ok {
-			return fmt.Errorf("cannot reach the keyward server (is \"keyward serve\" running there? see --server): %w", e.Err)
-		}
-	}
-	return err
-}
 
 // parseID reads a numeric id argument.
 func parseID(what, s string) (int64, error) {
@@ -155,12 +121,11 @@ func (p *pageFlags) options() client.PageOptions {
 // --all; next is the cursor of the page after, or "".
 func fetch[T any](p *pageFlags, page func() ([]T, string, error), all iter.Seq2[T, error]) (items []T, next string, err error) {
 	if !p.All {
-		items, next, err = page()
-		return items, next, apiError(err)
+		return page()
 	}
 	for it, err := range all {
 		if err != nil {
-			return nil, "", apiError(err)
+			return nil, "", err
 		}
 		items = append(items, it)
 	}

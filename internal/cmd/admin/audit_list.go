@@ -6,6 +6,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -19,7 +20,7 @@ type auditListOptions struct {
 	Exporter   cliflag.JSONExporter
 }
 
-func newCmdAuditList(f *factory.Factory, conn *connFlags, runF func(*auditListOptions) error) *cobra.Command {
+func newCmdAuditList(f *factory.Factory, conn *connect.Flags, runF func(*auditListOptions) error) *cobra.Command {
 	opts := &auditListOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:     "list [--actor ID] [--action A] [--target-kind K] [--target-id ID]",
@@ -67,7 +68,7 @@ func auditListRun(opts *auditListOptions) error {
 		return p.Entries, p.NextCursor, nil
 	}, c.AllAuditEntries(opts.context(), lo))
 	if err != nil {
-		return err
+		return opts.explain(err)
 	}
 	defer moreHint(opts.IO, "keyward admin audit list", next)
 	if opts.Exporter.Enabled() {

@@ -9,6 +9,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 )
@@ -34,7 +35,7 @@ type credentialCreateOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdCredentialCreate(f *factory.Factory, conn *connFlags, runF func(*credentialCreateOptions) error) *cobra.Command {
+func newCmdCredentialCreate(f *factory.Factory, conn *connect.Flags, runF func(*credentialCreateOptions) error) *cobra.Command {
 	opts := &credentialCreateOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "create --groups G[,G] --name NAME [--notes TEXT] [--owner ID]",
@@ -80,7 +81,7 @@ func credentialCreateRun(opts *credentialCreateOptions) error {
 		Name: opts.Name, Notes: opts.Notes, Groups: opts.Groups, Owner: opts.Owner,
 	})
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if secret == nil {
 		return fmt.Errorf("the server returned no secret for credential %d", cred.ID)

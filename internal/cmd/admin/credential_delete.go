@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -14,7 +15,7 @@ type credentialDeleteOptions struct {
 	Yes bool
 }
 
-func newCmdCredentialDelete(f *factory.Factory, conn *connFlags, runF func(*credentialDeleteOptions) error) *cobra.Command {
+func newCmdCredentialDelete(f *factory.Factory, conn *connect.Flags, runF func(*credentialDeleteOptions) error) *cobra.Command {
 	opts := &credentialDeleteOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "delete ID [--yes]",
@@ -49,7 +50,7 @@ func credentialDeleteRun(opts *credentialDeleteOptions) error {
 		return err
 	}
 	if err := c.DeleteCredential(opts.context(), opts.ID); err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	success(opts.IO, "Deleted credential %d", opts.ID)
 	return nil

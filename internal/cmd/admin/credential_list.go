@@ -6,6 +6,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -17,7 +18,7 @@ type credentialListOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdCredentialList(f *factory.Factory, conn *connFlags, runF func(*credentialListOptions) error) *cobra.Command {
+func newCmdCredentialList(f *factory.Factory, conn *connect.Flags, runF func(*credentialListOptions) error) *cobra.Command {
 	opts := &credentialListOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:     "list [--owner ID] [--status active|revoked]",
@@ -59,7 +60,7 @@ func credentialListRun(opts *credentialListOptions) error {
 		return p.Credentials, p.NextCursor, nil
 	}, c.AllCredentials(opts.context(), lo))
 	if err != nil {
-		return err
+		return opts.explain(err)
 	}
 	defer moreHint(opts.IO, "keyward admin credential list", next)
 	if opts.Exporter.Enabled() {

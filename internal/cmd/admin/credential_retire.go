@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -14,7 +15,7 @@ type credentialRetireOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdCredentialRetire(f *factory.Factory, conn *connFlags, runF func(*credentialRetireOptions) error) *cobra.Command {
+func newCmdCredentialRetire(f *factory.Factory, conn *connect.Flags, runF func(*credentialRetireOptions) error) *cobra.Command {
 	opts := &credentialRetireOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "retire ID KID",
@@ -45,7 +46,7 @@ func credentialRetireRun(opts *credentialRetireOptions) error {
 	}
 	cr, err := c.RetireSecret(opts.context(), opts.ID, opts.KID)
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, cr)

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -16,7 +17,7 @@ type credentialRevokeOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdCredentialRevoke(f *factory.Factory, conn *connFlags, runF func(*credentialRevokeOptions) error) *cobra.Command {
+func newCmdCredentialRevoke(f *factory.Factory, conn *connect.Flags, runF func(*credentialRevokeOptions) error) *cobra.Command {
 	opts := &credentialRevokeOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "revoke ID [--yes]",
@@ -53,7 +54,7 @@ func credentialRevokeRun(opts *credentialRevokeOptions) error {
 	}
 	cr, err := c.RevokeCredential(opts.context(), opts.ID)
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, cr)

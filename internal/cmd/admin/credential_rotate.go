@@ -9,6 +9,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -19,7 +20,7 @@ type credentialRotateOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdCredentialRotate(f *factory.Factory, conn *connFlags, runF func(*credentialRotateOptions) error) *cobra.Command {
+func newCmdCredentialRotate(f *factory.Factory, conn *connect.Flags, runF func(*credentialRotateOptions) error) *cobra.Command {
 	opts := &credentialRotateOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "rotate ID [--overlap 24h]",
@@ -59,7 +60,7 @@ func credentialRotateRun(opts *credentialRotateOptions) error {
 	}
 	cr, secret, err := c.RotateCredential(opts.context(), opts.ID, client.RotateCredentialParams{Overlap: opts.Overlap})
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if secret == nil {
 		return fmt.Errorf("the server returned no secret for credential %d", opts.ID)

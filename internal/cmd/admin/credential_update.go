@@ -6,6 +6,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -16,7 +17,7 @@ type credentialUpdateOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdCredentialUpdate(f *factory.Factory, conn *connFlags, runF func(*credentialUpdateOptions) error) *cobra.Command {
+func newCmdCredentialUpdate(f *factory.Factory, conn *connect.Flags, runF func(*credentialUpdateOptions) error) *cobra.Command {
 	opts := &credentialUpdateOptions{apiOptions: newAPIOptions(f, conn)}
 	var name, notes string
 	var groups []string
@@ -67,7 +68,7 @@ func credentialUpdateRun(opts *credentialUpdateOptions) error {
 	}
 	cr, err := c.UpdateCredential(opts.context(), opts.ID, opts.Params)
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, cr)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -16,7 +17,7 @@ type groupCreateOptions struct {
 	Exporter    cliflag.JSONExporter
 }
 
-func newCmdGroupCreate(f *factory.Factory, conn *connFlags, runF func(*groupCreateOptions) error) *cobra.Command {
+func newCmdGroupCreate(f *factory.Factory, conn *connect.Flags, runF func(*groupCreateOptions) error) *cobra.Command {
 	opts := &groupCreateOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:     "create NAME [--description TEXT] [--api-ids ID[,ID]]",
@@ -45,7 +46,7 @@ func groupCreateRun(opts *groupCreateOptions) error {
 	}
 	g, err := c.CreateGroup(opts.context(), client.CreateGroupParams{Name: opts.Name, Description: opts.Description, APIIDs: opts.APIIDs})
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, g)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -14,7 +15,7 @@ type groupDeleteOptions struct {
 	Yes  bool
 }
 
-func newCmdGroupDelete(f *factory.Factory, conn *connFlags, runF func(*groupDeleteOptions) error) *cobra.Command {
+func newCmdGroupDelete(f *factory.Factory, conn *connect.Flags, runF func(*groupDeleteOptions) error) *cobra.Command {
 	opts := &groupDeleteOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "delete NAME [--yes]",
@@ -46,7 +47,7 @@ func groupDeleteRun(opts *groupDeleteOptions) error {
 		return err
 	}
 	if err := c.DeleteGroup(opts.context(), opts.Name); err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	success(opts.IO, "Deleted API group %s", opts.Name)
 	return nil

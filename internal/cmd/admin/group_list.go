@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -12,7 +13,7 @@ type groupListOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdGroupList(f *factory.Factory, conn *connFlags, runF func(*groupListOptions) error) *cobra.Command {
+func newCmdGroupList(f *factory.Factory, conn *connect.Flags, runF func(*groupListOptions) error) *cobra.Command {
 	opts := &groupListOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:     "list",
@@ -38,7 +39,7 @@ func groupListRun(opts *groupListOptions) error {
 	}
 	groups, err := c.ListGroups(opts.context())
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, nonNil(groups))

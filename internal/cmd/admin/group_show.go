@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -13,7 +14,7 @@ type groupShowOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdGroupShow(f *factory.Factory, conn *connFlags, runF func(*groupShowOptions) error) *cobra.Command {
+func newCmdGroupShow(f *factory.Factory, conn *connect.Flags, runF func(*groupShowOptions) error) *cobra.Command {
 	opts := &groupShowOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "show NAME",
@@ -39,7 +40,7 @@ func groupShowRun(opts *groupShowOptions) error {
 	}
 	g, err := c.GetGroup(opts.context(), opts.Name)
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, g)

@@ -6,6 +6,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -16,7 +17,7 @@ type groupUpdateOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdGroupUpdate(f *factory.Factory, conn *connFlags, runF func(*groupUpdateOptions) error) *cobra.Command {
+func newCmdGroupUpdate(f *factory.Factory, conn *connect.Flags, runF func(*groupUpdateOptions) error) *cobra.Command {
 	opts := &groupUpdateOptions{apiOptions: newAPIOptions(f, conn)}
 	var description string
 	var apiIDs []string
@@ -58,7 +59,7 @@ func groupUpdateRun(opts *groupUpdateOptions) error {
 	}
 	g, err := c.UpdateGroup(opts.context(), opts.Name, opts.Params)
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, g)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -17,7 +18,7 @@ type notificationListOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdNotificationList(f *factory.Factory, conn *connFlags, runF func(*notificationListOptions) error) *cobra.Command {
+func newCmdNotificationList(f *factory.Factory, conn *connect.Flags, runF func(*notificationListOptions) error) *cobra.Command {
 	opts := &notificationListOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:     "list [--unread]",
@@ -57,7 +58,7 @@ func notificationListRun(opts *notificationListOptions) error {
 		return p.Notifications, p.NextCursor, nil
 	}, c.AllNotifications(opts.context(), lo))
 	if err != nil {
-		return err
+		return opts.explain(err)
 	}
 	defer moreHint(opts.IO, "keyward admin notification list", next)
 	if opts.Exporter.Enabled() {

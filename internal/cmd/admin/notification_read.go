@@ -3,6 +3,7 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -11,7 +12,7 @@ type notificationReadOptions struct {
 	IDs []int64
 }
 
-func newCmdNotificationRead(f *factory.Factory, conn *connFlags, runF func(*notificationReadOptions) error) *cobra.Command {
+func newCmdNotificationRead(f *factory.Factory, conn *connect.Flags, runF func(*notificationReadOptions) error) *cobra.Command {
 	opts := &notificationReadOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "read ID...",
@@ -43,7 +44,7 @@ func notificationReadRun(opts *notificationReadOptions) error {
 	}
 	for _, n := range opts.IDs {
 		if err := c.MarkNotificationRead(opts.context(), n); err != nil {
-			return apiError(err)
+			return opts.explain(err)
 		}
 		success(opts.IO, "Marked notification %d read", n)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -16,7 +17,7 @@ type requestCreateOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdRequestCreate(f *factory.Factory, conn *connFlags, runF func(*requestCreateOptions) error) *cobra.Command {
+func newCmdRequestCreate(f *factory.Factory, conn *connect.Flags, runF func(*requestCreateOptions) error) *cobra.Command {
 	opts := &requestCreateOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:     "create --groups G[,G] [--reason TEXT]",
@@ -47,7 +48,7 @@ func requestCreateRun(opts *requestCreateOptions) error {
 	}
 	r, err := c.CreateRequest(opts.context(), client.CreateRequestParams{Groups: opts.Groups, Reason: opts.Reason})
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, r)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -25,7 +26,7 @@ type requestDecideOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdRequestDecide(f *factory.Factory, conn *connFlags, d decision, runF func(*requestDecideOptions) error) *cobra.Command {
+func newCmdRequestDecide(f *factory.Factory, conn *connect.Flags, d decision, runF func(*requestDecideOptions) error) *cobra.Command {
 	opts := &requestDecideOptions{apiOptions: newAPIOptions(f, conn), Decision: d}
 	short := map[decision]string{
 		decisionApprove: "Approve a pending access request (admin)",
@@ -68,7 +69,7 @@ func requestDecideRun(opts *requestDecideOptions) error {
 		r, err = c.RejectRequest(opts.context(), opts.ID, opts.Note)
 	}
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, r)

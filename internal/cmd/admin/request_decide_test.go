@@ -2,6 +2,8 @@ package admin
 
 import (
 	"testing"
+
+	"github.com/keyward/keyward/internal/cmd/connect"
 )
 
 func TestNewCmdRequestDecide(t *testing.T) {
@@ -19,7 +21,7 @@ func TestNewCmdRequestDecide(t *testing.T) {
 		{decisionReject, "nine", "", "invalid request id"},
 	}
 	for _, tt := range tests {
-		newCmd := func(f *factoryT, conn *connFlags, runF func(*requestDecideOptions) error) *cobraCmd {
+		newCmd := func(f *factoryT, conn *connect.Flags, runF func(*requestDecideOptions) error) *cobraCmd {
 			return newCmdRequestDecide(f, conn, tt.decision, runF)
 		}
 		got, err := parseCmd(t, newCmd, tt.cli, false)

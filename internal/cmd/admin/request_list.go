@@ -6,6 +6,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -17,7 +18,7 @@ type requestListOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdRequestList(f *factory.Factory, conn *connFlags, runF func(*requestListOptions) error) *cobra.Command {
+func newCmdRequestList(f *factory.Factory, conn *connect.Flags, runF func(*requestListOptions) error) *cobra.Command {
 	opts := &requestListOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:     "list [--status S] [--account ID]",
@@ -61,7 +62,7 @@ func requestListRun(opts *requestListOptions) error {
 		return p.Requests, p.NextCursor, nil
 	}, c.AllRequests(opts.context(), lo))
 	if err != nil {
-		return err
+		return opts.explain(err)
 	}
 	defer moreHint(opts.IO, "keyward admin request list", next)
 	if opts.Exporter.Enabled() {

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -13,7 +14,7 @@ type requestShowOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdRequestShow(f *factory.Factory, conn *connFlags, runF func(*requestShowOptions) error) *cobra.Command {
+func newCmdRequestShow(f *factory.Factory, conn *connect.Flags, runF func(*requestShowOptions) error) *cobra.Command {
 	opts := &requestShowOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "show ID",
@@ -42,7 +43,7 @@ func requestShowRun(opts *requestShowOptions) error {
 	}
 	r, err := c.GetRequest(opts.context(), opts.ID)
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, r)

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -13,7 +14,7 @@ type requestWithdrawOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdRequestWithdraw(f *factory.Factory, conn *connFlags, runF func(*requestWithdrawOptions) error) *cobra.Command {
+func newCmdRequestWithdraw(f *factory.Factory, conn *connect.Flags, runF func(*requestWithdrawOptions) error) *cobra.Command {
 	opts := &requestWithdrawOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "withdraw ID",
@@ -42,7 +43,7 @@ func requestWithdrawRun(opts *requestWithdrawOptions) error {
 	}
 	r, err := c.WithdrawRequest(opts.context(), opts.ID)
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, r)

@@ -9,6 +9,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -20,7 +21,7 @@ type usageOptions struct {
 	Exporter   cliflag.JSONExporter
 }
 
-func newCmdUsage(f *factory.Factory, conn *connFlags, runF func(*usageOptions) error) *cobra.Command {
+func newCmdUsage(f *factory.Factory, conn *connect.Flags, runF func(*usageOptions) error) *cobra.Command {
 	opts := &usageOptions{apiOptions: newAPIOptions(f, conn)}
 	var since, until string
 	cmd := &cobra.Command{
@@ -81,7 +82,7 @@ func usageRun(opts *usageOptions) error {
 	}
 	rows, err := c.Usage(opts.context(), &client.UsageOptions{Credential: opts.Credential, Since: opts.Since, Until: opts.Until})
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, nonNil(rows))

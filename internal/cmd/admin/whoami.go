@@ -5,6 +5,7 @@ import (
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
@@ -13,7 +14,7 @@ type whoamiOptions struct {
 	Exporter cliflag.JSONExporter
 }
 
-func newCmdWhoami(f *factory.Factory, conn *connFlags, runF func(*whoamiOptions) error) *cobra.Command {
+func newCmdWhoami(f *factory.Factory, conn *connect.Flags, runF func(*whoamiOptions) error) *cobra.Command {
 	opts := &whoamiOptions{apiOptions: newAPIOptions(f, conn)}
 	cmd := &cobra.Command{
 		Use:   "whoami",
@@ -39,7 +40,7 @@ func whoamiRun(opts *whoamiOptions) error {
 	}
 	me, err := c.Me(opts.context())
 	if err != nil {
-		return apiError(err)
+		return opts.explain(err)
 	}
 	if opts.Exporter.Enabled() {
 		return opts.Exporter.Write(opts.IO.Out, me)

@@ -6,9 +6,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
+	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +15,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
@@ -30,20 +30,24 @@ type Options struct {
 	// Client returns the API client; tests replace it.
 	Client func() (*client.Client, error)
 
-	Server      string
-	Credentials string
-	Method      string
-	Path        string
-	Args        []string
-	ArgJSON     string
-	Profile     string
-	APIID       string
-	DID         string
-	MsgID       string
+	// Conn are the connection flags: --server, --key, --secret,
+	// --credentials.
+	Conn    connect.Flags
+	Method  string
+	Path    string
+	Args    []string
+	ArgJSON string
+	Profile string
+	APIID   string
+	DID     string
+	MsgID   string
 
 	// arg is the parsed --arg or --arg-json.
 	arg map[string]any
 	ctx context.Context
+	// target is what Client resolved, for the error messages; nil when a
+	// test supplies Client.
+	target *connect.Target
 }
 
 // NewCmdCall builds the "call" command.
@@ -51,7 +55,11 @@ func NewCmdCall(f *factory.Factory) *cobra.Command { return newCmdCall(f, nil) }
 
 func newCmdCall(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams}
-	opts.Client = func() (*client.Client, error) { return f.APIClient(opts.Server, opts.Credentials) }
+	opts.Client = func() (*client.Client, error) {
+		c, t, err := f.APIClient(opts.Conn)
+		opts.target = t
+		return c, err
+	}
 	cmd := &cobra.Command{
 		Use:   "call METHOD PATH [--arg k=v]... [--profile request|qsh|management]",
 		Short: "Call a keyward API with a properly signed token and print the response",
@@ -66,11 +74,18 @@ print the JSON response.
               to the query string for GET and DELETE, to a JSON body otherwise
 
 The default profile is management for /v1/ paths and request for the rest.
-The key and secret come from --credentials FILE or KEYWARD_KEY/KEYWARD_SECRET.
+The credential is the first of --key/--secret, --credentials FILE,
+KEYWARD_KEY/KEYWARD_SECRET and ./keyward-data/admin.json; the server is
+--server, KEYWARD_SERVER, the "server" of the credentials file, or
+http://127.0.0.1:8080.
 
-Exit status: 0 when the envelope says successful, 1 when it says failed (the
-error code and message go to stderr), 4 when the server refused the token
-(401/403).`,
+A response that is not a keyward envelope (a gateway route's upstream
+answers in its own format) is printed as it came, with its HTTP status on
+stderr.
+
+Exit status: 0 when the envelope says successful (or a response that is not
+an envelope has a success status), 1 when it says failed (the error code and
+message go to stderr), 4 when the server refused the token (401/403).`,
 		Example: `  keyward call POST /v3/sl/encoding --arg src=https://example.com/a.mp3 --arg artist=Ann
   keyward call POST /v3/sl/query --profile qsh --arg query=Q123
   keyward call GET /v1/credentials --arg status=active
@@ -108,8 +123,7 @@ error code and message go to stderr), 4 when the server refused the token
 	fl.StringVar(&opts.APIID, "api-id", "", "the API id a qsh token names (default known for /v3/sl/ routes)")
 	fl.StringVar(&opts.DID, "did", "", "qsh params.did")
 	fl.StringVar(&opts.MsgID, "msgid", "", "qsh params.msgid, echoed in the response")
-	fl.StringVar(&opts.Server, "server", "", "the keyward server `URL` (default $KEYWARD_SERVER or "+factory.DefaultServer+")")
-	fl.StringVar(&opts.Credentials, "credentials", "", "JSON `FILE` with the key and secret (default $KEYWARD_KEY/$KEYWARD_SECRET)")
+	opts.Conn.Bind(fl)
 	return cmd
 }
 
@@ -170,16 +184,32 @@ func callRun(opts *Options) error {
 		ctx = context.Background()
 	}
 	resp, err := c.Call(ctx, opts.Method, opts.Path, opts.arg, p, co...)
-	if resp != nil {
+	if resp == nil {
+		return connect.Explain(err, opts.target)
+	}
+	if isEnvelope(resp) {
 		if werr := printBody(opts.IO, resp.Body); werr != nil {
 			return werr
 		}
+		return connect.Explain(err, opts.target)
 	}
-	if e, ok := errors.AsType[*client.Error](err); ok {
-		return &failure{err: e}
+	// Not an envelope: print it as it came, and say so with the status.
+	if _, werr := opts.IO.Out.Write(resp.Body); werr != nil {
+		return werr
 	}
-	return err
+	status := fmt.Sprintf("HTTP %d %s", resp.HTTPStatus, http.StatusText(resp.HTTPStatus))
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		status += ", " + ct
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "%s (not a keyward envelope: printed as received)\n", status)
+	if resp.HTTPStatus >= 400 {
+		return fmt.Errorf("%s", status)
+	}
+	return nil
 }
+
+// isEnvelope reports whether resp was a keyward envelope.
+func isEnvelope(resp *client.Response) bool { return resp.Status != "" }
 
 // printBody prints a response body, indented when it is JSON.
 func printBody(io *iostreams.IOStreams, body []byte) error {
@@ -193,25 +223,4 @@ func printBody(io *iostreams.IOStreams, body []byte) error {
 	}
 	_, err := io.Out.Write(buf.Bytes())
 	return err
-}
-
-// failure is a failed call as the command line reports it: "CODE: message";
-// 401 and 403 also match cmderror.ErrAuth (exit 4).
-type failure struct {
-	err *client.Error
-}
-
-func (e *failure) Error() string {
-	code := e.err.Code
-	if code == "" {
-		code = "HTTP " + strconv.Itoa(e.err.HTTPStatus)
-	}
-	return fmt.Sprintf("%s: %s", code, e.err.Message)
-}
-
-func (e *failure) Unwrap() []error {
-	if e.err.HTTPStatus == 401 || e.err.HTTPStatus == 403 {
-		return []error{e.err, cmderror.ErrAuth}
-	}
-	return []error{e.err}
 }

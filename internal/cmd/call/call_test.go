@@ -149,11 +149,13 @@ func envelope(status, code, msg, fields string) string {
 func TestCallRun(t *testing.T) {
 	t.Parallel()
 	routes := map[string]reply{
-		"POST /v3/sl/encoding": {200, envelope("successful", "", "", `"query":"Q1"`)},
-		"POST /v3/sl/query":    {200, envelope("failed", "JOB_UNKNOWN", "no such job", "")},
-		"GET /v1/me":           {200, envelope("successful", "", "", `"account":{"id":1}`)},
-		"GET /v1/accounts":     {403, envelope("failed", "FORBIDDEN", "admins only", "")},
-		"GET /v1/broken":       {502, "bad gateway"},
+		"POST /v3/sl/encoding":   {200, envelope("successful", "", "", `"query":"Q1"`)},
+		"POST /v3/sl/query":      {200, envelope("failed", "JOB_UNKNOWN", "no such job", "")},
+		"GET /v1/me":             {200, envelope("successful", "", "", `"account":{"id":1}`)},
+		"GET /v1/accounts":       {403, envelope("failed", "FORBIDDEN", "admins only", "")},
+		"GET /v1/broken":         {502, "bad gateway"},
+		"GET /api/catalog/songs": {200, "song one\nsong two\n"},
+		"GET /api/catalog/json":  {200, `{"songs":[1,2]}`},
 	}
 	tests := []struct {
 		name     string
@@ -173,14 +175,18 @@ func TestCallRun(t *testing.T) {
 		{"forbidden", Options{Method: "GET", Path: "/v1/accounts", Profile: "management"}, testSecret, "FORBIDDEN", "FORBIDDEN: admins only", true},
 		{"wrong secret", Options{Method: "GET", Path: "/v1/me", Profile: "management"}, "wrong-secret-0123456789abcdefghijkl",
 			"TOKEN_SIGNATURE", "TOKEN_SIGNATURE: token refused", true},
-		{"not an envelope", Options{Method: "GET", Path: "/v1/broken", Profile: "management"}, testSecret, "", "HTTP 502: Bad Gateway", false},
+		{"not an envelope", Options{Method: "GET", Path: "/v1/broken", Profile: "management"}, testSecret, "bad gateway", "HTTP 502", false},
+		// Issue 13.8: an upstream behind the gateway answers in its own
+		// format; the body is printed as it came, and the call succeeded.
+		{"gateway text", Options{Method: "GET", Path: "/api/catalog/songs", Profile: "management"}, testSecret, "song one\nsong two\n", "", false},
+		{"gateway json", Options{Method: "GET", Path: "/api/catalog/json", Profile: "management"}, testSecret, `{"songs":[1,2]}`, "", false},
 		{"qsh without API id", Options{Method: "GET", Path: "/v9/x", Profile: "qsh"}, testSecret, "", "pass client.WithAPIID", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := server(t, routes)
-			ios, _, out, _ := iostreams.Test()
+			ios, _, out, errOut := iostreams.Test()
 			opts := tt.opts
 			opts.IO = ios
 			opts.Client = func() (*client.Client, error) {
@@ -203,6 +209,9 @@ func TestCallRun(t *testing.T) {
 			}
 			if strings.Contains(out.String(), tt.secret) {
 				t.Errorf("output leaks the secret")
+			}
+			if strings.HasPrefix(tt.name, "gateway") && !strings.Contains(errOut.String(), "HTTP 200") {
+				t.Errorf("stderr %q, want the status HTTP 200", errOut)
 			}
 		})
 	}

@@ -38,3 +38,20 @@ func FlagErrorf(format string, args ...any) error {
 
 // FlagErrorWrap wraps err as a [FlagError].
 func FlagErrorWrap(err error) error { return &FlagError{err: err} }
+
+// Mark returns an error that reads as err and also matches kind (one of
+// the error kinds above) with errors.Is, so that the kind picks the exit
+// code without its text reaching the user.
+func Mark(err, kind error) error {
+	if err == nil {
+		return nil
+	}
+	return &marked{err: err, kind: kind}
+}
+
+type marked struct {
+	err, kind error
+}
+
+func (m *marked) Error() string   { return m.err.Error() }
+func (m *marked) Unwrap() []error { return []error{m.err, m.kind} }

@@ -19,15 +19,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/atomicfile"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/token"
 )
-
-// DefaultServer is the server the commands call without --server or
-// $KEYWARD_SERVER.
-const DefaultServer = "http://127.0.0.1:8080"
 
 // pollInterval is how often --wait asks about the job.
 const pollInterval = 500 * time.Millisecond
@@ -54,61 +52,41 @@ type Caller interface {
 	Call(ctx context.Context, method, path string, args map[string]any, profile token.Profile, opts ...client.CallOption) (*client.Response, error)
 }
 
-// connFlags are the flags that say which server and credential to use.
-type connFlags struct {
-	Server      string
-	Key         string
-	Secret      string
-	Credentials string
-	Profile     string
+// statusFields are the --json fields of the commands: Status's JSON names.
+var statusFields = []string{"status", "message", "job", "stage", "progress", "url", "expires", "soundlink", "artist", "duration", "format", "timings", "query"}
+
+// connection is how the commands reach the server: the shared connection
+// flags, the token profile, and what was resolved from them.
+type connection struct {
+	flags   connect.Flags
+	profile string
+	// target is what client resolved, for the error messages; nil when a
+	// test supplies the client.
+	target *connect.Target
 }
 
-func (c *connFlags) bind(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringVar(&c.Server, "server", "", "the keyward server (default $KEYWARD_SERVER or "+DefaultServer+")")
-	fl.StringVar(&c.Key, "key", "", "the credential's key (default $KEYWARD_KEY)")
-	fl.StringVar(&c.Secret, "secret", "", "the credential's secret (default $KEYWARD_SECRET)")
-	fl.StringVar(&c.Credentials, "credentials", "", "read key and secret from a JSON `FILE` such as admin.json")
-	cliflag.StringEnum(cmd, &c.Profile, "profile", "", "request", []string{"request", "qsh"}, "the token profile to sign with")
+func (c *connection) bind(cmd *cobra.Command) {
+	c.flags.Bind(cmd.Flags())
+	cliflag.StringEnum(cmd, &c.profile, "profile", "", "request", []string{"request", "qsh"}, "the token profile to sign with")
 }
 
-// client builds the public client from the flags and the environment.
-func (c *connFlags) client(f *factory.Factory) (Caller, token.Profile, error) {
-	server := firstOf(c.Server, f.Getenv("KEYWARD_SERVER"), DefaultServer)
-	key, secret := firstOf(c.Key, f.Getenv("KEYWARD_KEY")), firstOf(c.Secret, f.Getenv("KEYWARD_SECRET"))
-	if c.Credentials != "" {
-		b, err := os.ReadFile(c.Credentials)
-		if err != nil {
-			return nil, 0, fmt.Errorf("read credentials: %w", err)
-		}
-		var creds struct{ Key, Secret string }
-		if err := json.Unmarshal(b, &creds); err != nil {
-			return nil, 0, fmt.Errorf("read credentials %s: %w", c.Credentials, err)
-		}
-		key, secret = firstOf(c.Key, creds.Key), firstOf(c.Secret, creds.Secret)
-	}
-	if key == "" || secret == "" {
-		return nil, 0, cmderror.FlagErrorf("a credential is required: --key and --secret, --credentials, or $KEYWARD_KEY and $KEYWARD_SECRET")
-	}
-	profile := token.Request
-	if c.Profile == "qsh" {
-		profile = token.QSH
-	}
-	cl, err := client.New(client.Config{BaseURL: server, Key: key, Secret: secret, NowFunc: f.NowFunc})
+// client builds the public client from the flags, the environment and the
+// files, as every API command does.
+func (c *connection) client(f *factory.Factory) (Caller, token.Profile, error) {
+	cl, t, err := f.APIClient(c.flags)
 	if err != nil {
-		return nil, 0, cmderror.FlagErrorWrap(err)
+		return nil, 0, err
+	}
+	c.target = t
+	profile := token.Request
+	if c.profile == "qsh" {
+		profile = token.QSH
 	}
 	return cl, profile, nil
 }
 
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
+// explain words a failed call as every API command does.
+func (c *connection) explain(err error) error { return connect.Explain(err, c.target) }
 
 // NewCmdEncode builds the "encode" command and its "status" subcommand.
 func NewCmdEncode(f *factory.Factory) *cobra.Command {
@@ -117,19 +95,11 @@ func NewCmdEncode(f *factory.Factory) *cobra.Command {
 	return cmd
 }
 
-// callErr maps a client error onto the command's error kinds.
-func callErr(err error) error {
-	if client.IsAuth(err) {
-		return fmt.Errorf("%w: %v", cmderror.ErrAuth, err)
-	}
-	return err
-}
-
 // query asks about the job of q.
 func query(ctx context.Context, c Caller, profile token.Profile, q string) (*Status, error) {
 	resp, err := c.Call(ctx, http.MethodPost, "/v3/sl/query", map[string]any{"query": q}, profile)
 	if err != nil {
-		return nil, callErr(err)
+		return nil, err
 	}
 	var st Status
 	if err := json.Unmarshal(fieldsJSON(resp), &st); err != nil {
@@ -167,7 +137,7 @@ func waitFor(ctx context.Context, c Caller, profile token.Profile, q string, std
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: %v", cmderror.ErrCancel, ctx.Err())
+			return nil, cmderror.Mark(ctx.Err(), cmderror.ErrCancel)
 		case <-time.After(pollInterval):
 		}
 	}
@@ -185,12 +155,10 @@ func stageProgress(stage string, p float64) int {
 	return int(s[0] + (s[1]-s[0])*p)
 }
 
-// printStatus writes a job's state for people, or as JSON.
-func printStatus(w io.Writer, st *Status, asJSON bool) error {
-	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+// printStatus writes a job's state for people, or as JSON with --json.
+func printStatus(w io.Writer, st *Status, e *cliflag.JSONExporter) error {
+	if e.Enabled() {
+		return e.Write(w, st)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "status:    %s\n", st.Status)
@@ -219,20 +187,10 @@ func download(ctx context.Context, link, path string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("download: the server answered %s", resp.Status)
 	}
-	tmp := path + ".part"
-	out, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("download: %w", err)
-	}
-	_, err = io.Copy(out, resp.Body)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		_, err := io.Copy(w, resp.Body)
+		return err
+	}); err != nil {
 		return fmt.Errorf("download: %w", err)
 	}
 	return nil

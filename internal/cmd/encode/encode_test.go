@@ -12,7 +12,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/keyward/keyward/client"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
@@ -149,7 +152,11 @@ func TestStartRun(t *testing.T) {
 		t.Parallel()
 		fs := newFakeServer(t, true)
 		ios, _, out, _ := iostreams.Test()
-		opts := &StartOptions{Factory: &factory.Factory{IOStreams: ios}, Src: "https://x/s.mp3", Artist: "Ada", Wait: true, ClientFunc: fs.clientFunc(t), JSON: true}
+		opts := &StartOptions{Factory: &factory.Factory{IOStreams: ios}, Src: "https://x/s.mp3", Artist: "Ada", Wait: true, ClientFunc: fs.clientFunc(t)}
+		cliflag.AddJSON(&cobra.Command{}, &opts.Exporter, statusFields)
+		if err := opts.Exporter.Select(); err != nil {
+			t.Fatal(err)
+		}
 		err := startRun(opts)
 		if !errors.Is(err, errFailed) || !strings.Contains(err.Error(), "404 Not Found") {
 			t.Fatalf("startRun = %v, want the job's failure", err)

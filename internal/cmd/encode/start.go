@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/token"
@@ -17,13 +18,14 @@ import (
 // StartOptions are the flags of "keyward encode SRC".
 type StartOptions struct {
 	Factory *factory.Factory
-	conn    connFlags
+	conn    connection
 
 	Src    string
 	Artist string
 	Wait   bool
 	Out    string
-	JSON   bool
+	// Exporter is --json.
+	Exporter cliflag.JSONExporter
 
 	// ClientFunc builds the client; tests replace it.
 	ClientFunc func() (Caller, token.Profile, error)
@@ -67,7 +69,7 @@ also downloads the encoded song. "keyward encode status QUERY" asks later.`,
 	fl.StringVarP(&opts.Artist, "artist", "a", "", "the artist's name (required)")
 	fl.BoolVarP(&opts.Wait, "wait", "w", false, "wait until the job is complete or failed")
 	fl.StringVarP(&opts.Out, "out", "o", "", "save the encoded song to `FILE` (implies --wait)")
-	fl.BoolVar(&opts.JSON, "json", false, "print JSON")
+	cliflag.AddJSON(cmd, &opts.Exporter, statusFields)
 	return cmd
 }
 
@@ -81,28 +83,28 @@ func startRun(opts *StartOptions) error {
 	io := opts.Factory.IOStreams
 	resp, err := c.Call(ctx, http.MethodPost, "/v3/sl/encoding", map[string]any{"src": opts.Src, "artist": opts.Artist}, profile)
 	if err != nil {
-		return callErr(err)
+		return opts.conn.explain(err)
 	}
 	var q string
 	if err := resp.Field("query", &q); err != nil {
 		return fmt.Errorf("read answer: %w", err)
 	}
 	if !opts.Wait {
-		if opts.JSON {
-			return printStatus(io.Out, &Status{Status: "processing", Message: "queued", Query: q}, true)
+		if opts.Exporter.Enabled() {
+			return printStatus(io.Out, &Status{Status: "processing", Message: "queued", Query: q}, &opts.Exporter)
 		}
 		_, err := fmt.Fprintf(io.Out, "query:     %s\n", q)
 		return err
 	}
-	if !opts.JSON {
+	if !opts.Exporter.Enabled() {
 		fmt.Fprintf(io.ErrOut, "query: %s\n", q)
 	}
 	st, err := waitFor(ctx, c, profile, q, io.ErrOut, opts.ProgressTTY)
 	if err != nil {
-		return err
+		return opts.conn.explain(err)
 	}
 	st.Query = q
-	if err := printStatus(io.Out, st, opts.JSON); err != nil {
+	if err := printStatus(io.Out, st, &opts.Exporter); err != nil {
 		return err
 	}
 	if st.Status != "complete" {

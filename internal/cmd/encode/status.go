@@ -2,12 +2,14 @@ package encode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/token"
@@ -16,12 +18,13 @@ import (
 // StatusOptions are the flags of "keyward encode status QUERY".
 type StatusOptions struct {
 	Factory *factory.Factory
-	conn    connFlags
+	conn    connection
 
 	Query string
 	Wait  bool
 	Out   string
-	JSON  bool
+	// Exporter is --json.
+	Exporter cliflag.JSONExporter
 
 	// ClientFunc builds the client; tests replace it.
 	ClientFunc func() (Caller, token.Profile, error)
@@ -57,7 +60,7 @@ when it is complete.`,
 	fl := cmd.Flags()
 	fl.BoolVarP(&opts.Wait, "wait", "w", false, "wait until the job is complete or failed")
 	fl.StringVarP(&opts.Out, "out", "o", "", "save the encoded song to `FILE` (implies --wait)")
-	fl.BoolVar(&opts.JSON, "json", false, "print JSON")
+	cliflag.AddJSON(cmd, &opts.Exporter, statusFields)
 	return cmd
 }
 
@@ -76,14 +79,14 @@ func statusRun(opts *StatusOptions) error {
 		st, err = query(ctx, c, profile, opts.Query)
 	}
 	if err != nil {
-		return err
+		return opts.conn.explain(err)
 	}
-	if err := printStatus(io.Out, st, opts.JSON); err != nil {
+	if err := printStatus(io.Out, st, &opts.Exporter); err != nil {
 		return err
 	}
 	switch st.Status {
 	case "processing":
-		return fmt.Errorf("%w: the job is still processing", cmderror.ErrPending)
+		return cmderror.Mark(errors.New("the job is still processing"), cmderror.ErrPending)
 	case "complete":
 		if opts.Out != "" {
 			if err := download(ctx, st.URL, opts.Out); err != nil {

@@ -4,29 +4,17 @@
 package factory
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/connect"
 	"github.com/keyward/keyward/internal/iostreams"
 )
-
-// DefaultServer is the server the API commands call when neither --server nor
-// KEYWARD_SERVER says otherwise; it is where "keyward serve" listens by
-// default.
-const DefaultServer = "http://127.0.0.1:8080"
-
-// DefaultCredentialsFile is the admin credential "keyward serve" writes into
-// its default data directory; the API commands fall back to it.
-var DefaultCredentialsFile = filepath.Join("keyward-data", "admin.json")
 
 // Factory is passed to every command constructor.
 type Factory struct {
@@ -43,8 +31,12 @@ type Factory struct {
 	HTTPClient func() (*http.Client, error)
 }
 
-// New returns the factory of a real process.
+// New returns the factory of a real process; version is the one set at
+// link time ("dev" when none was), completed from the build info by
+// [BuildVersion].
 func New(version string) *Factory {
+	info, _ := debug.ReadBuildInfo()
+	version = BuildVersion(version, info)
 	return &Factory{
 		IOStreams: iostreams.System(),
 		Getenv:    os.Getenv,
@@ -56,70 +48,29 @@ func New(version string) *Factory {
 	}
 }
 
-// APIClient returns a client of the keyward server at server (or
-// $KEYWARD_SERVER, or [DefaultServer]) that signs with a credential read from
-// credentialsFile, a JSON file {"key":…,"secret":…[,"kid":…]} such as the
-// admin.json "keyward serve" writes; without one, from $KEYWARD_KEY and
-// $KEYWARD_SECRET; without those, from [DefaultCredentialsFile] if it exists.
-// A missing credential is a flag error.
-func (f *Factory) APIClient(server, credentialsFile string) (*client.Client, error) {
-	if server == "" {
-		server = f.getenv("KEYWARD_SERVER")
-	}
-	if server == "" {
-		server = DefaultServer
-	}
-	key, secret, kid, err := f.credentials(credentialsFile)
+// APIClient resolves the server and credential of the connection flags fl
+// (see package connect for the order) and returns a client of that server
+// that signs with that credential, and what was resolved, for
+// [connect.Explain].
+func (f *Factory) APIClient(fl connect.Flags) (*client.Client, *connect.Target, error) {
+	t, err := connect.Resolve(fl, f.getenv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var hc *http.Client
 	if f.HTTPClient != nil {
 		if hc, err = f.HTTPClient(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	c, err := client.New(client.Config{
-		BaseURL: server, Key: key, Secret: secret, KeyID: kid,
+		BaseURL: t.Server, Key: t.Key, Secret: t.Secret, KeyID: t.KID,
 		HTTPClient: hc, NowFunc: f.NowFunc, UserAgent: "keyward-cli/" + f.Version,
 	})
 	if err != nil {
-		return nil, cmderror.FlagErrorf("--server: %v", strings.TrimPrefix(err.Error(), "client: "))
+		return nil, nil, cmderror.FlagErrorf("%s", strings.TrimPrefix(err.Error(), "client: "))
 	}
-	return c, nil
-}
-
-// credentials resolves the key and secret the API commands sign with.
-func (f *Factory) credentials(file string) (key, secret, kid string, err error) {
-	if file == "" {
-		key, secret = f.getenv("KEYWARD_KEY"), f.getenv("KEYWARD_SECRET")
-		if key != "" || secret != "" {
-			if key == "" || secret == "" {
-				return "", "", "", cmderror.FlagErrorf("set both KEYWARD_KEY and KEYWARD_SECRET, or pass --credentials FILE")
-			}
-			return key, secret, "", nil
-		}
-		if _, err := os.Stat(DefaultCredentialsFile); err != nil {
-			return "", "", "", cmderror.FlagErrorf("no credentials: pass --credentials FILE (the admin.json of \"keyward serve\") or set KEYWARD_KEY and KEYWARD_SECRET")
-		}
-		file = DefaultCredentialsFile
-	}
-	b, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", "", cmderror.FlagErrorf("--credentials: %s does not exist", file)
-	}
-	if err != nil {
-		return "", "", "", fmt.Errorf("read credentials: %w", err)
-	}
-	var cred struct {
-		Key    string `json:"key"`
-		Secret string `json:"secret"`
-		KID    string `json:"kid"`
-	}
-	if err := json.Unmarshal(b, &cred); err != nil || cred.Key == "" || cred.Secret == "" {
-		return "", "", "", cmderror.FlagErrorf("--credentials: %s is not a JSON object with \"key\" and \"secret\"", file)
-	}
-	return cred.Key, cred.Secret, cred.KID, nil
+	return c, t, nil
 }
 
 func (f *Factory) getenv(name string) string {
