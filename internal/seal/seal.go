@@ -120,6 +120,12 @@ func (s *Sealer) DeriveKey(label string, n int) []byte {
 	return k
 }
 
+// WatermarkKey returns the secret key sound links are marked under: derived
+// from the master key, so every node, and "keyward watermark --data DIR"
+// run against a data directory, finds the marks the server made. It must
+// never change: marks made under it are found only with it.
+func (s *Sealer) WatermarkKey() []byte { return s.DeriveKey("watermark", 32) }
+
 // KeyID returns the hex id of the master key, safe to log: it tells keys
 // apart without revealing them.
 func (s *Sealer) KeyID() string { return hex.EncodeToString(s.keyID[:]) }

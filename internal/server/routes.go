@@ -317,7 +317,7 @@ func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
 	}
 	// The watermark key must never change: marks made under it are found
 	// only with it. It comes from the master key, like the sealed secrets.
-	marker, err := watermark.New(watermark.Config{Key: s.sealer.DeriveKey("watermark", 32)})
+	marker, err := watermark.New(watermark.Config{Key: s.sealer.WatermarkKey()})
 	if err != nil {
 		return nil, fmt.Errorf("watermark: %w", err)
 	}

@@ -1,9 +1,13 @@
 package root
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -11,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/audio/audiotest"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/internal/server"
@@ -18,7 +24,7 @@ import (
 
 // startServer runs a real keyward server with its data in dir/keyward-data
 // on a free loopback port, as "keyward serve" would.
-func startServer(t *testing.T, dir string) *server.Server {
+func startServer(t *testing.T, dir string, fetchAllow ...string) *server.Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -29,6 +35,7 @@ func startServer(t *testing.T, dir string) *server.Server {
 	cfg := server.Defaults()
 	cfg.Listen = addr
 	cfg.Data = filepath.Join(dir, "keyward-data")
+	cfg.FetchAllow = fetchAllow
 	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -93,5 +100,50 @@ func TestVersionFromBuildInfo(t *testing.T) {
 				t.Errorf("--version printed %q, want the revision %s", got, s.Value)
 			}
 		}
+	}
+}
+
+// TestDetectTheServersMarks is issue 13.2: after "keyward encode … --out
+// marked.wav" in the folder where the server keeps keyward-data,
+// "keyward watermark detect marked.wav" finds the mark offline with the key
+// the server derives from its master key, and "keyward detect marked.wav"
+// asks the server, which names the job and artist.
+func TestDetectTheServersMarks(t *testing.T) {
+	dir := t.TempDir()
+	var wav bytes.Buffer
+	if err := audio.EncodeWAV(&wav, audiotest.Song(12, 7)); err != nil {
+		t.Fatal(err)
+	}
+	songs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(wav.Bytes())
+	}))
+	defer songs.Close()
+	startServer(t, dir, "127.0.0.1/32")
+	t.Chdir(dir)
+
+	code, out, errOut := run("encode", songs.URL+"/song.wav", "--artist", "Ann", "--wait", "--out", "marked.wav", "--json=soundlink")
+	if code != ExitOK {
+		t.Fatalf("encode: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var enc struct{ Soundlink string }
+	if err := json.Unmarshal([]byte(out), &enc); err != nil || enc.Soundlink == "" {
+		t.Fatalf("encode --json=soundlink printed %q (%v)", out, err)
+	}
+
+	code, out, errOut = run("watermark", "detect", "marked.wav", "--json=found,results")
+	if code != ExitOK || !strings.Contains(out, enc.Soundlink) {
+		t.Errorf("watermark detect marked.wav (no key flag, ./keyward-data present): exit %d\n%s\n%s; want %s", code, out, errOut, enc.Soundlink)
+	}
+	code, out, errOut = run("detect", "marked.wav", "--json")
+	var a struct {
+		Found     bool
+		SoundLink struct{ ID, Artist, Job string } `json:"soundlink"`
+	}
+	if code != ExitOK || json.Unmarshal([]byte(out), &a) != nil || !a.Found || a.SoundLink.ID != enc.Soundlink || a.SoundLink.Artist != "Ann" || a.SoundLink.Job == "" {
+		t.Errorf("detect marked.wav: exit %d\n%s\n%s; want %s by Ann", code, out, errOut, enc.Soundlink)
+	}
+	code, out, errOut = run("detect", songs.URL+"/song.wav")
+	if code != ExitError || !strings.Contains(errOut, "no sound link") {
+		t.Errorf("detect of the unmarked song: exit %d\n%s\n%s; want exit 1 and \"no sound link\"", code, out, errOut)
 	}
 }

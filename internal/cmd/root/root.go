@@ -11,6 +11,7 @@ import (
 	admincmd "github.com/keyward/keyward/internal/cmd/admin"
 	callcmd "github.com/keyward/keyward/internal/cmd/call"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	detectcmd "github.com/keyward/keyward/internal/cmd/detect"
 	encodecmd "github.com/keyward/keyward/internal/cmd/encode"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	servecmd "github.com/keyward/keyward/internal/cmd/serve"
@@ -49,6 +50,7 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 	cmd.AddCommand(admincmd.NewCmdAdmin(f))
 	cmd.AddCommand(callcmd.NewCmdCall(f))
 	cmd.AddCommand(watermarkcmd.NewCmdWatermark(f))
+	cmd.AddCommand(detectcmd.NewCmdDetect(f))
 	return cmd
 }
 

@@ -1,12 +1,12 @@
 package watermarkcmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
@@ -17,7 +17,8 @@ type DetectOptions struct {
 	keyFlags keyFlags
 
 	File string
-	JSON bool
+	// Exporter is --json.
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdDetect(f *factory.Factory, runF func(*DetectOptions) error) *cobra.Command {
@@ -40,9 +41,12 @@ confidence; exits 1 when none is found.`,
 		},
 	}
 	opts.keyFlags.bind(cmd)
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	cliflag.AddJSON(cmd, &opts.Exporter, detectFields)
 	return cmd
 }
+
+// detectFields are the --json fields of detect.
+var detectFields = []string{"file", "duration", "found", "results"}
 
 // detectReport is what --json prints.
 type detectReport struct {
@@ -88,10 +92,8 @@ func detectRun(opts *DetectOptions) error {
 			Offset: round(r.Offset.Seconds(), 3), Speed: round(r.Speed, 4)})
 	}
 	out := f.IOStreams.Out
-	if opts.JSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+	if opts.Exporter.Enabled() {
+		if err := opts.Exporter.Write(out, rep); err != nil {
 			return err
 		}
 	} else {

@@ -20,7 +20,7 @@ func TestNewCmdDetect(t *testing.T) {
 		wantErr string
 	}{
 		{name: "plain", args: "clip.mp3", want: DetectOptions{File: "clip.mp3"}},
-		{name: "json", args: "- --json", want: DetectOptions{File: "-", JSON: true}},
+		{name: "json", args: "- --json", want: DetectOptions{File: "-"}},
 		{name: "no file", args: "", wantErr: "accepts 1 arg"},
 		{name: "two files", args: "a b", wantErr: "accepts 1 arg"},
 	}
@@ -43,7 +43,7 @@ func TestNewCmdDetect(t *testing.T) {
 			if err != nil {
 				t.Fatalf("detect %s: %v", tt.args, err)
 			}
-			if got.File != tt.want.File || got.JSON != tt.want.JSON {
+			if got.File != tt.want.File || got.Exporter.Enabled() != (tt.name == "json") {
 				t.Errorf("detect %s: options %+v, want %+v", tt.args, *got, tt.want)
 			}
 		})
@@ -81,7 +81,11 @@ func TestDetectRun(t *testing.T) {
 			t.Parallel()
 			tb := setup(t, env)
 			tb.f.IOStreams.SetStdoutTTY(tt.tty)
-			err := detectRun(&DetectOptions{Factory: tb.f, File: tt.file, JSON: tt.json})
+			opts := &DetectOptions{Factory: tb.f, File: tt.file}
+			if tt.json {
+				selectJSON(t, &opts.Exporter, detectFields)
+			}
+			err := detectRun(opts)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("detectRun error = %v, want %v", err, tt.wantErr)
 			}

@@ -1,7 +1,6 @@
 package watermarkcmd
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +27,8 @@ type EmbedOptions struct {
 	ID       watermark.ID
 	Strength float64
 	Format   string
-	JSON     bool
+	// Exporter is --json.
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdEmbed(f *factory.Factory, runF func(*EmbedOptions) error) *cobra.Command {
@@ -71,9 +71,12 @@ OUT is FLAC when its name ends in .flac or --format flac says so, WAV otherwise.
 	cmd.Flags().StringVar(&id, "id", "", "the sound link `ID` to embed, 1 to 16 hex digits")
 	cmd.Flags().Float64Var(&opts.Strength, "strength", 1, "mark strength: 1 is about 29.5 dB SNR; 2 is 6 dB louder and more robust")
 	cliflag.StringEnum(cmd, &opts.Format, "format", "", "", []string{"wav", "flac"}, "output format (default from OUT's name)")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON summary on standard output")
+	cliflag.AddJSON(cmd, &opts.Exporter, embedFields)
 	return cmd
 }
+
+// embedFields are the --json fields of embed.
+var embedFields = []string{"id", "out", "format", "rate", "channels", "duration", "snr_db"}
 
 // embedSummary is what --json prints.
 type embedSummary struct {
@@ -113,10 +116,8 @@ func embedRun(opts *EmbedOptions) error {
 	}
 	sum := embedSummary{ID: opts.ID.String(), Out: opts.Out, Format: opts.Format, Rate: buf.Rate,
 		Channels: buf.Channels(), Duration: math.Round(buf.Duration().Seconds()*1000) / 1000, SNR: math.Round(snr*10) / 10}
-	if opts.JSON && opts.Out != "-" {
-		enc := json.NewEncoder(f.IOStreams.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+	if opts.Exporter.Enabled() && opts.Out != "-" {
+		return opts.Exporter.Write(f.IOStreams.Out, sum)
 	}
 	fmt.Fprintf(f.IOStreams.ErrOut, "marked %s with %s: %.1f s, %d Hz, %d ch, SNR %.1f dB → %s\n",
 		opts.In, sum.ID, sum.Duration, sum.Rate, sum.Channels, sum.SNR, opts.Out)

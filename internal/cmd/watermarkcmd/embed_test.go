@@ -68,7 +68,8 @@ func TestEmbedRun(t *testing.T) {
 			b := setup(t, map[string]string{KeyEnv: testKey})
 			in := writeSong(t, b.dir, 8, 22050, 2)
 			out := filepath.Join(b.dir, "marked."+format)
-			opts := &EmbedOptions{Factory: b.f, In: in, Out: out, ID: 0xabc, Strength: 1, Format: format, JSON: true}
+			opts := &EmbedOptions{Factory: b.f, In: in, Out: out, ID: 0xabc, Strength: 1, Format: format}
+			selectJSON(t, &opts.Exporter, embedFields)
 			if err := embedRun(opts); err != nil {
 				t.Fatalf("embedRun: %v", err)
 			}

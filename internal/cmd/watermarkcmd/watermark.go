@@ -2,14 +2,19 @@
 // into a song and detect it again, offline, with the same engine the
 // Encoding API uses.
 //
-// The mark's secret key comes from a file (--key-file) or from
-// $KEYWARD_WATERMARK_KEY; it is never printed. Marks made under one key are
-// invisible under any other, so detection needs the key that embedded.
+// The mark's secret key comes from a file (--key-file), from a server's
+// data directory (--data, derived from its master key as the server derives
+// it; ./keyward-data by default), or from $KEYWARD_WATERMARK_KEY; it is
+// never printed. Marks made under one key are invisible under any other, so
+// detection needs the key that embedded.
 package watermarkcmd
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,6 +23,7 @@ import (
 	"github.com/keyward/keyward/internal/audio"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
+	"github.com/keyward/keyward/internal/seal"
 	"github.com/keyward/keyward/internal/watermark"
 )
 
@@ -33,8 +39,11 @@ func NewCmdWatermark(f *factory.Factory) *cobra.Command {
 		Long: `Embed a sound link id into a song, or find the ids in a recording or excerpt.
 
 Input may be WAV, FLAC or MP3 (the format is read from the content); output is
-WAV or FLAC at the input's sample rate and channel count. The secret key is read
-from --key-file or $` + KeyEnv + `.`,
+WAV or FLAC at the input's sample rate and channel count. The secret key is the
+first of --key-file FILE, --data DIR (the key the server whose data directory
+that is marks with), $` + KeyEnv + `, $KEYWARD_MASTER_KEY, and the key of
+./keyward-data, so that in the folder where "keyward serve" runs
+"keyward watermark detect marked.wav" finds the server's marks.`,
 	}
 	cmd.AddCommand(newCmdEmbed(f, nil))
 	cmd.AddCommand(newCmdDetect(f, nil))
@@ -44,17 +53,31 @@ from --key-file or $` + KeyEnv + `.`,
 // keyFlags are the flags that say where the key and limits come from.
 type keyFlags struct {
 	KeyFile     string
+	DataDir     string
 	MaxDuration time.Duration
+
+	// defaultData is the data directory used when no key is given and it
+	// holds a master key: ./keyward-data, as "keyward serve" makes it.
+	defaultData string
 }
 
 func (k *keyFlags) bind(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&k.KeyFile, "key-file", "", "read the secret watermark key from `FILE` (default $"+KeyEnv+")")
+	cmd.Flags().StringVar(&k.KeyFile, "key-file", "", "read the secret watermark key from `FILE`")
+	cmd.Flags().StringVar(&k.DataDir, "data", "", "use the watermark key the server with data directory `DIR` marks with (derived from DIR/master.key; default ./keyward-data when it exists)")
 	cmd.Flags().DurationVar(&k.MaxDuration, "max-duration", 30*time.Minute, "refuse audio longer than this")
+	k.defaultData = "keyward-data"
 }
 
-// key returns the watermark key, or a flag error when there is none.
+// key returns the watermark key, the first of: --key-file, --data DIR,
+// $KEYWARD_WATERMARK_KEY, $KEYWARD_MASTER_KEY (derived as the server
+// derives it), and the master key of ./keyward-data. Finding none is a flag
+// error that says what was tried.
 func (k *keyFlags) key(f *factory.Factory) ([]byte, error) {
-	if k.KeyFile != "" {
+	if k.KeyFile != "" && k.DataDir != "" {
+		return nil, cmderror.FlagErrorf("specify only one of --key-file and --data")
+	}
+	switch {
+	case k.KeyFile != "":
 		b, err := os.ReadFile(k.KeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("read key file: %w", err)
@@ -64,6 +87,8 @@ func (k *keyFlags) key(f *factory.Factory) ([]byte, error) {
 			return nil, cmderror.FlagErrorf("the key in %s is %d bytes; it needs at least 16", k.KeyFile, len(key))
 		}
 		return key, nil
+	case k.DataDir != "":
+		return dataKey(k.DataDir)
 	}
 	if v := f.Getenv(KeyEnv); v != "" {
 		if len(v) < 16 {
@@ -71,7 +96,40 @@ func (k *keyFlags) key(f *factory.Factory) ([]byte, error) {
 		}
 		return []byte(v), nil
 	}
-	return nil, cmderror.FlagErrorf("a watermark key is required: --key-file FILE or $%s", KeyEnv)
+	if v := f.Getenv(seal.EnvKey); v != "" {
+		key, err := seal.ParseKey([]byte(v))
+		if err != nil {
+			return nil, cmderror.FlagErrorf("$%s: %v", seal.EnvKey, err)
+		}
+		s, err := seal.New(key)
+		if err != nil {
+			return nil, cmderror.FlagErrorf("$%s: %v", seal.EnvKey, err)
+		}
+		return s.WatermarkKey(), nil
+	}
+	if k.defaultData != "" {
+		if _, err := os.Stat(filepath.Join(k.defaultData, masterKeyFile)); err == nil {
+			return dataKey(k.defaultData)
+		}
+	}
+	return nil, cmderror.FlagErrorf("a watermark key is required; tried --key-file (not given), --data DIR (not given), $%s and $%s (not set), ./keyward-data/%s (not found).\n"+
+		"Run the command in the folder where \"keyward serve\" made keyward-data, or pass --data PATH/keyward-data", KeyEnv, seal.EnvKey, masterKeyFile)
+}
+
+// masterKeyFile is the master key's name in a data directory.
+const masterKeyFile = "master.key"
+
+// dataKey derives the watermark key from the master key in the data
+// directory dir, as the server does.
+func dataKey(dir string) ([]byte, error) {
+	s, err := seal.Load(filepath.Join(dir, masterKeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, cmderror.FlagErrorf("--data %s: no %s there; is it the data directory of \"keyward serve\"? (a server started with $%s or --master-key-file keeps its key elsewhere)", dir, masterKeyFile, seal.EnvKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--data %s: %w", dir, err)
+	}
+	return s.WatermarkKey(), nil
 }
 
 // readAudio decodes path ("-" for standard input).

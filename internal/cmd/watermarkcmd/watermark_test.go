@@ -10,10 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
+	"github.com/keyward/keyward/internal/seal"
 )
 
 const testKey = "cli test key: sixteen bytes or more"
@@ -81,25 +85,44 @@ func TestKeySources(t *testing.T) {
 	os.WriteFile(good, []byte(testKey+"\n"), 0o600)
 	short := filepath.Join(dir, "short.key")
 	os.WriteFile(short, []byte("short\n"), 0o600)
+	data := filepath.Join(dir, "keyward-data")
+	os.Mkdir(data, 0o700)
+	const master = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	os.WriteFile(filepath.Join(data, "master.key"), []byte(master+"\n"), 0o600)
+	sealer, err := seal.Load(filepath.Join(data, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	derived := string(sealer.WatermarkKey())
 	tests := []struct {
-		name    string
-		file    string
-		env     string
-		want    string
-		flagErr bool
+		name      string
+		file      string
+		data      string
+		env       string
+		masterEnv string
+		dflt      string
+		want      string
+		flagErr   bool
 	}{
-		{"file", good, "", testKey, false},
-		{"env", "", testKey, testKey, false},
-		{"file wins over env", good, "another key of enough length", testKey, false},
-		{"none", "", "", "", true},
-		{"short file", short, "", "", true},
-		{"short env", "", "short", "", true},
+		{name: "file", file: good, want: testKey},
+		{name: "env", env: testKey, want: testKey},
+		{name: "file wins over env", file: good, env: "another key of enough length", want: testKey},
+		{name: "data dir: the server's key", data: data, want: derived},
+		{name: "data wins over env", data: data, env: testKey, want: derived},
+		{name: "master key env", masterEnv: master, want: derived},
+		{name: "default ./keyward-data", dflt: data, want: derived},
+		{name: "env wins over the default", env: testKey, dflt: data, want: testKey},
+		{name: "file and data", file: good, data: data, flagErr: true},
+		{name: "data without master.key", data: dir, flagErr: true},
+		{name: "none", dflt: filepath.Join(dir, "none"), flagErr: true},
+		{name: "short file", file: short, flagErr: true},
+		{name: "short env", env: "short", flagErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, map[string]string{KeyEnv: tt.env})
-			k := keyFlags{KeyFile: tt.file}
+			b := setup(t, map[string]string{KeyEnv: tt.env, seal.EnvKey: tt.masterEnv})
+			k := keyFlags{KeyFile: tt.file, DataDir: tt.data, defaultData: tt.dflt}
 			got, err := k.key(b.f)
 			if tt.flagErr {
 				if _, ok := errors.AsType[*cmderror.FlagError](err); !ok {
@@ -111,5 +134,14 @@ func TestKeySources(t *testing.T) {
 				t.Fatalf("key() = %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// selectJSON turns e on with every field of allowed, as a bare --json does.
+func selectJSON(t *testing.T, e *cliflag.JSONExporter, allowed []string) {
+	t.Helper()
+	cliflag.AddJSON(&cobra.Command{}, e, allowed)
+	if err := e.Select(); err != nil {
+		t.Fatal(err)
 	}
 }
