@@ -4,8 +4,8 @@
 // Two implementations satisfy [Store]: [Local], a directory (the default,
 // inside the data directory), whose links point at keyward's own
 // [Local.Handler]; and [S3], any S3-compatible object store (AWS S3, MinIO,
-// Ceph, R2, …), signed with AWS Signature Version 4, whose links are
-// presigned GET URLs served by the store itself. S3 is the scale-out option:
+// Ceph, R2, …) through minio-go, whose links are presigned GET URLs served
+// by the store itself. S3 is the scale-out option:
 // every node sees every file.
 //
 // Names are flat: letters, digits, '.', '_' and '-', 1 to 200 characters,
@@ -33,9 +33,9 @@ var (
 // This interface is an adapter seam inside keyward; its API is not stable.
 type Store interface {
 	// Put stores size bytes of r under name, replacing any file of that
-	// name. A reader that is also an io.Seeker may be read twice (S3 hashes
-	// the body before sending it). A failed Put leaves no partial file
-	// readable under name.
+	// name. A reader that is also an io.Seeker or io.ReaderAt may be read
+	// more than once (S3 hashes parts and retries them). A failed Put
+	// leaves no partial file readable under name.
 	Put(ctx context.Context, name string, r io.Reader, size int64, contentType string) error
 	// Get opens the file. It returns ErrNotFound when there is none.
 	Get(ctx context.Context, name string) (io.ReadCloser, error)

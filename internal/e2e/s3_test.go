@@ -16,7 +16,8 @@ import (
 )
 
 // TestEncodingOnS3 runs keyward serve with the S3-compatible store (s3rver
-// on loopback): the encoded song lands in the bucket, the complete answer
+// on loopback, over TLS): the encoded song, larger than one multipart part
+// (about 19 MB against 16 MiB), lands in the bucket, the complete answer
 // links to it, and the file it links to detects to the sound link.
 func TestEncodingOnS3(t *testing.T) {
 	t.Parallel()
@@ -24,7 +25,9 @@ func TestEncodingOnS3(t *testing.T) {
 	addr := freePort(t)
 	host, port, _ := net.SplitHostPort(addr)
 	bucketDir := t.TempDir()
-	s3 := exec.Command(bin, "-d", bucketDir, "-a", host, "-p", port, "--no-vhost-buckets", "-s", "--configure-bucket", "songs")
+	cert := testenv.NewTLSCert(t)
+	s3 := exec.Command(bin, "-d", bucketDir, "-a", host, "-p", port, "--no-vhost-buckets", "-s", "--configure-bucket", "songs",
+		"--key", cert.KeyFile, "--cert", cert.CertFile)
 	if err := s3.Start(); err != nil {
 		t.Fatalf("start s3rver: %v", err)
 	}
@@ -38,32 +41,36 @@ func TestEncodingOnS3(t *testing.T) {
 	})
 
 	dir := t.TempDir()
-	songFiles(t, dir, song(20, 5))
+	songFiles(t, dir, song(110, 5))
 	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	defer songs.Close()
-	n := startNode(t, "", "--fetch-allow", "127.0.0.1/32", "--s3-endpoint", "http://"+addr, "--s3-bucket", "songs",
-		"--s3-prefix", "keyward/", "--s3-access-key", "S3RVER", "--s3-secret-key", "S3RVER")
+	// The node trusts the bucket's certificate through SSL_CERT_FILE.
+	n := &node{t: t, Data: t.TempDir(), Env: []string{"SSL_CERT_FILE=" + cert.CertFile},
+		Args: []string{"--fetch-allow", "127.0.0.1/32", "--s3-endpoint", "https://" + addr, "--s3-bucket", "songs",
+			"--s3-prefix", "keyward/", "--s3-access-key", "S3RVER", "--s3-secret-key", "S3RVER"}}
+	n.start()
+	t.Cleanup(n.stop)
 	app := encodingCreds(t, n)
 	q := startJob(t, n, app, songs.URL+"/song.wav", "Bucket Artist")
 	var a queryAnswer
-	waitFor(t, 90*time.Second, "encoding on S3 complete", func() bool {
+	waitFor(t, 180*time.Second, "encoding on S3 complete", func() bool {
 		_, a = n.query(t, app, q)
 		if a.Status == "failed" {
 			t.Fatalf("failed: %+v", a)
 		}
 		return a.Status == "complete"
 	})
-	if !strings.HasPrefix(a.URL, "http://"+addr+"/songs/keyward/") || !strings.Contains(a.URL, "X-Amz-Signature=") {
+	if !strings.HasPrefix(a.URL, "https://"+addr+"/songs/keyward/") || !strings.Contains(a.URL, "X-Amz-Signature=") {
 		t.Fatalf("complete url %q is not a presigned link into the bucket", a.URL)
 	}
-	res, err := http.Get(a.URL)
+	res, err := cert.Client().Get(a.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	marked, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("download from the bucket: %d", res.StatusCode)
+	if res.StatusCode != 200 || len(marked) <= 16<<20 {
+		t.Fatalf("download from the bucket: %d, %d bytes (want more than one 16 MiB part)", res.StatusCode, len(marked))
 	}
 	got := detectFile(t, n, app, songs, dir, "from-bucket."+a.Format, marked)
 	if !got.Found || got.Soundlink.ID != a.Soundlink {
