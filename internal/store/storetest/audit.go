@@ -1,0 +1,75 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/keyward/keyward/internal/credential"
+)
+
+// exerciseAudit is the part of the suite for the audit log.
+func exerciseAudit(t *testing.T, setup func(t *testing.T) *testBundle) {
+	t.Helper()
+	t.Run("Audit", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		c, _ := b.devCredential(t)
+		_, _, err := b.st.RotateSecret(b.dev, &credential.RotateSecretParams{ID: c.ID})
+		must(t, "RotateSecret", err)
+		_, err = b.st.RevokeCredential(b.admin, c.ID)
+		must(t, "RevokeCredential", err)
+
+		all, err := b.st.FindAuditEntries(b.admin, &credential.AuditFilter{})
+		must(t, "FindAuditEntries", err)
+		var actions []string
+		for _, e := range all.Entries {
+			actions = append(actions, e.Action)
+		}
+		want := []string{
+			credential.ActionCredentialRevoke, credential.ActionCredentialRotate, credential.ActionCredentialCreate,
+			credential.ActionRequestApprove, credential.ActionRequestCreate,
+			credential.ActionAccountCreate, credential.ActionAccountCreate, credential.ActionAccountCreate,
+		}
+		if !slices.Equal(actions, want) {
+			t.Errorf("audit actions = %v, want %v", actions, want)
+		}
+		rev := all.Entries[0]
+		if rev.ActorID != b.adminID || rev.RemoteAddr != "192.0.2.7" || rev.TargetKind != credential.TargetCredential ||
+			rev.TargetID != strconv.FormatInt(c.ID, 10) || !rev.CreatedAt.Equal(b.clock.Now()) || len(rev.Detail) == 0 {
+			t.Errorf("revoke audit entry = %+v", rev)
+		}
+		mine, err := b.st.FindAuditEntries(b.dev, &credential.AuditFilter{})
+		must(t, "FindAuditEntries(dev)", err)
+		for _, e := range mine.Entries {
+			if e.ActorID != b.devID {
+				t.Errorf("developer sees audit entry %d of actor %d", e.ID, e.ActorID)
+			}
+		}
+		if len(mine.Entries) != 3 {
+			t.Errorf("developer's audit entries = %d, want 3 (request, create, rotate)", len(mine.Entries))
+		}
+		rot, err := b.st.FindAuditEntries(b.admin, &credential.AuditFilter{Action: credential.ActionCredentialRotate})
+		must(t, "FindAuditEntries(action)", err)
+		if len(rot.Entries) != 1 {
+			t.Errorf("rotate entries = %d, want 1", len(rot.Entries))
+		}
+
+		// The log is append-only, whoever asks.
+		tx, err := b.driver.BeginWrite(context.Background())
+		must(t, "BeginWrite", err)
+		_, uerr := tx.ExecContext(context.Background(), `UPDATE audit_log SET action = 'forged'`)
+		tx.Rollback()
+		if uerr == nil {
+			t.Errorf("UPDATE audit_log succeeded; the audit log must be append-only")
+		}
+		tx, err = b.driver.BeginWrite(context.Background())
+		must(t, "BeginWrite", err)
+		_, derr := tx.ExecContext(context.Background(), `DELETE FROM audit_log`)
+		tx.Rollback()
+		if derr == nil {
+			t.Errorf("DELETE FROM audit_log succeeded; the audit log must be append-only")
+		}
+	})
+}
