@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 	st, err := store.New(ctx, drv, &store.Config{Sealer: sealer, Notifier: notifier, Logger: log, KeysChangedFunc: s.keysChanged})
 	if err != nil {
 		drv.Close()
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, err // store.New names the store already ("store: …")
 	}
 	s.store = st
 	s.closers = append(s.closers, st.Close)

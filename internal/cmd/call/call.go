@@ -193,7 +193,13 @@ func callRun(opts *Options) error {
 		}
 		return connect.Explain(err, opts.target)
 	}
-	// Not an envelope: print it as it came, and say so with the status.
+	if ownAPI(opts.Path) {
+		// keyward's own APIs always answer with an envelope: whatever
+		// answered is not a keyward server.
+		return connect.Explain(err, opts.target)
+	}
+	// Not an envelope (an upstream behind the gateway answers in its own
+	// format): print it as it came, and say so with the status.
 	if _, werr := opts.IO.Out.Write(resp.Body); werr != nil {
 		return werr
 	}
@@ -206,6 +212,12 @@ func callRun(opts *Options) error {
 		return fmt.Errorf("%s", status)
 	}
 	return nil
+}
+
+// ownAPI reports whether path is one of keyward's own envelope APIs (the
+// management API and the Encoding API), as opposed to a gateway route.
+func ownAPI(path string) bool {
+	return strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/v3/sl/")
 }
 
 // isEnvelope reports whether resp was a keyward envelope.

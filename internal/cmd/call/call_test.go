@@ -154,6 +154,7 @@ func TestCallRun(t *testing.T) {
 		"GET /v1/me":             {200, envelope("successful", "", "", `"account":{"id":1}`)},
 		"GET /v1/accounts":       {403, envelope("failed", "FORBIDDEN", "admins only", "")},
 		"GET /v1/broken":         {502, "bad gateway"},
+		"GET /api/broken":        {502, "bad gateway"},
 		"GET /api/catalog/songs": {200, "song one\nsong two\n"},
 		"GET /api/catalog/json":  {200, `{"songs":[1,2]}`},
 	}
@@ -175,7 +176,8 @@ func TestCallRun(t *testing.T) {
 		{"forbidden", Options{Method: "GET", Path: "/v1/accounts", Profile: "management"}, testSecret, "FORBIDDEN", "FORBIDDEN: admins only", true},
 		{"wrong secret", Options{Method: "GET", Path: "/v1/me", Profile: "management"}, "wrong-secret-0123456789abcdefghijkl",
 			"TOKEN_SIGNATURE", "TOKEN_SIGNATURE: token refused", true},
-		{"not an envelope", Options{Method: "GET", Path: "/v1/broken", Profile: "management"}, testSecret, "bad gateway", "HTTP 502", false},
+		{"not an envelope", Options{Method: "GET", Path: "/v1/broken", Profile: "management"}, testSecret, "", "answered 502 Bad Gateway, not as a keyward server", false},
+		{"upstream failure", Options{Method: "GET", Path: "/api/broken", Profile: "management"}, testSecret, "bad gateway", "HTTP 502", false},
 		// Issue 13.8: an upstream behind the gateway answers in its own
 		// format; the body is printed as it came, and the call succeeded.
 		{"gateway text", Options{Method: "GET", Path: "/api/catalog/songs", Profile: "management"}, testSecret, "song one\nsong two\n", "", false},
