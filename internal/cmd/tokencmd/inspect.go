@@ -18,7 +18,8 @@ import (
 // InspectOptions are the flags of "keyward token inspect".
 type InspectOptions struct {
 	VerifyOptions
-	JSON bool
+	// Exporter is --json.
+	Exporter cliflag.JSONExporter
 }
 
 func newCmdInspect(f *factory.Factory, runF func(*InspectOptions) error) *cobra.Command {
@@ -65,7 +66,7 @@ checked only when a secret is given. Exits 1 when a check fails.`,
 	fl.DurationVar(&opts.Window, "window", token.DefaultWindow, "how old a request-bound token's iat may be")
 	fl.DurationVar(&opts.MaxLifetime, "max-lifetime", token.DefaultMaxLifetime, "longest lifetime of management and app tokens")
 	fl.BoolVar(&opts.AllowNoExp, "allow-no-exp", false, "accept apikey tokens without exp")
-	fl.BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	cliflag.AddJSON(cmd, &opts.Exporter, []string{"valid", "profile", "header", "claims", "dates", "problems"})
 	return cmd
 }
 
@@ -130,10 +131,8 @@ func inspectRun(opts *InspectOptions) error {
 			rep.Valid = false
 		}
 	}
-	if opts.JSON {
-		enc := json.NewEncoder(f.IOStreams.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+	if opts.Exporter.Enabled() {
+		if err := opts.Exporter.Write(f.IOStreams.Out, rep); err != nil {
 			return err
 		}
 	} else {

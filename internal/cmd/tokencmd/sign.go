@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/token"
@@ -30,7 +31,8 @@ type SignOptions struct {
 	TTL     time.Duration
 	JTI     string
 	IAT     int64
-	JSON    bool
+	// Exporter is --json.
+	Exporter cliflag.JSONExporter
 
 	Method  string
 	URL     string
@@ -86,7 +88,7 @@ func newCmdSign(f *factory.Factory, p token.Profile, runF func(*SignOptions) err
 	opts.secrets.bind(cmd)
 	fl.StringVar(&opts.KID, "kid", "", "key id of the secret, written to the header")
 	fl.Int64Var(&opts.IAT, "iat", 0, "issued-at as Unix seconds (default now)")
-	fl.BoolVar(&opts.JSON, "json", false, "print {\"token\", \"header\", \"claims\"} instead of the bare token")
+	cliflag.AddJSON(cmd, &opts.Exporter, []string{"token", "header", "claims"})
 	switch p {
 	case token.Request:
 		fl.StringVarP(&opts.Method, "method", "X", "POST", "the request's HTTP method (mtd)")
@@ -215,7 +217,7 @@ func signRun(opts *SignOptions) error {
 		return err
 	}
 	out := f.IOStreams.Out
-	if !opts.JSON {
+	if !opts.Exporter.Enabled() {
 		_, err = fmt.Fprintln(out, tok)
 		return err
 	}
@@ -223,9 +225,7 @@ func signRun(opts *SignOptions) error {
 	if err := token.ParseString(&c, tok); err != nil {
 		return fmt.Errorf("re-read the token: %w", err)
 	}
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
+	return opts.Exporter.Write(out, struct {
 		Token  string          `json:"token"`
 		Header json.RawMessage `json:"header"`
 		Claims json.RawMessage `json:"claims"`
