@@ -18,7 +18,6 @@ import (
 	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/internal/fetch"
-	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/watermark"
 )
 
@@ -127,26 +126,11 @@ func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 // startJob records a job and enqueues it in one transaction.
 func (s *Service) startJob(ctx context.Context, c Caller, src, artist string) (string, error) {
 	query := newQuery()
-	id := newJobID()
-	now := s.now()
-	err := s.queue.InTx(ctx, func(tx jobs.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO encoding_job (id, query_hash, credential_id, credential_key, src, artist,
-			soundlink, status, stage, progress, message, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, '', $10, $10)`,
-			id, hashQuery(query), c.CredentialID, c.Key, src, artist, newSoundLink().String(), StatusProcessing, StageQueued, now); err != nil {
-			return fmt.Errorf("encoding: insert job: %w", err)
-		}
-		rid, err := tx.Insert(ctx, encodeArgs{JobID: id}, nil)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE encoding_job SET river_job_id = $1 WHERE id = $2`, rid, id)
-		return err
-	})
-	if err != nil {
+	j := &job{ID: newJobID(), CredentialID: c.CredentialID, Src: src, Artist: artist, SoundLink: newSoundLink().String()}
+	if err := s.db.create(ctx, j, query, c.Key); err != nil {
 		return "", err
 	}
-	s.log.Info("encoding: job started", "job", id, "credential", c.CredentialID)
+	s.log.Info("encoding: job started", "job", j.ID, "credential", c.CredentialID)
 	return query, nil
 }
 
@@ -180,7 +164,7 @@ func (s *Service) handleQuery(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, APIQuery, errcode.Errorf(errcode.BadRequest, "query is required: the query credential that starting the job returned"))
 		return
 	}
-	j, err := s.jobByQuery(r.Context(), q, c.CredentialID)
+	j, err := s.db.byQuery(r.Context(), q, c.CredentialID)
 	if errors.Is(err, errNoJob) {
 		s.writeError(w, r, APIQuery, errcode.Errorf(errcode.NotFound, "no job has this query credential"))
 		return
@@ -319,12 +303,9 @@ func (s *Service) Detect(ctx context.Context, src string) (*detectResponse, erro
 	resp := &detectResponse{Found: true}
 	for i, res := range results {
 		d := detectedLink{ID: res.ID.String(), Confidence: math.Round(res.Confidence*1000) / 1000, Offset: res.Offset.Seconds()}
-		err := s.queue.QueryRow(ctx, `SELECT artist, job_id FROM encoding_soundlink WHERE id = $1`, d.ID).Scan(&d.Artist, &d.Job)
-		switch {
-		case err == nil:
-			d.Registered = true
-		case !errors.Is(err, jobs.ErrNoRows):
-			return nil, fmt.Errorf("encoding: look up sound link: %w", err)
+		var err error
+		if d.Artist, d.Job, d.Registered, err = s.db.soundLink(ctx, d.ID); err != nil {
+			return nil, err
 		}
 		if i == 0 {
 			resp.SoundLink = &d

@@ -143,6 +143,7 @@ type Config struct {
 type Service struct {
 	cfg   Config
 	queue *jobs.Queue
+	db    *jobStore
 	log   *slog.Logger
 }
 
@@ -198,6 +199,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("encoding: %w", err)
 	}
 	s.queue = q
+	s.db = &jobStore{q: q, now: s.now}
 	return s, nil
 }
 

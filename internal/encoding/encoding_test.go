@@ -638,3 +638,21 @@ func TestThreeMinuteSong(t *testing.T) {
 		t.Logf("3-minute %s: %s wall; stages %v", tc.name, time.Since(start).Round(time.Millisecond), e["timings"])
 	}
 }
+
+// TestAttemptNotRecorded: when the worker cannot record the attempt it
+// starts (here a trigger refuses it), the attempt fails as an internal
+// error instead of going on unrecorded; after the last attempt the job
+// ends failed.
+func TestAttemptNotRecorded(t *testing.T) {
+	t.Parallel()
+	b := setup(t, jobs.Config{SQLitePath: filepath.Join(t.TempDir(), "jobs.db")})
+	if _, err := b.svc.Queue().Exec(context.Background(), `CREATE TRIGGER frozen_attempts BEFORE UPDATE OF attempts ON encoding_job
+		BEGIN SELECT RAISE(ABORT, 'attempts are frozen'); END`); err != nil {
+		t.Fatal(err)
+	}
+	src := b.songs.add("attempt.wav", wavBytes(t, music(5, 44100, 21)))
+	e := b.wait(t, 31, b.start(t, 31, src, "Frozen"), time.Minute)
+	if e.str("status") != encoding.StatusFailed || !strings.Contains(e.str("message"), "internal error") {
+		t.Fatalf("job whose attempt could not be recorded: %v, want failed with an internal error", e)
+	}
+}

@@ -1,24 +1,17 @@
 package encoding
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"strings"
 
-	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/migrate"
 	"github.com/keyward/keyward/internal/watermark"
 )
-
-// errNoJob means no job matches.
-var errNoJob = errors.New("encoding: no such job")
 
 //go:embed migration
 var migrationFS embed.FS
@@ -59,36 +52,6 @@ type timings struct {
 	MarkMS     int64 `json:"mark_ms"`
 	EncodeMS   int64 `json:"encode_ms"`
 	StoreMS    int64 `json:"store_ms"`
-}
-
-const jobColumns = `id, credential_id, src, artist, soundlink, status, stage, progress, message,
-	river_job_id, cancel_requested, input_format, blob_name, format, duration_ms, sample_rate, channels, size,
-	download_ms, decode_ms, mark_ms, encode_ms, store_ms, attempts, created_at, finished_at`
-
-func scanJob(r jobs.Row) (*job, error) {
-	var j job
-	err := r.Scan(&j.ID, &j.CredentialID, &j.Src, &j.Artist, &j.SoundLink, &j.Status, &j.Stage, &j.Progress, &j.Message,
-		&j.RiverJobID, &j.Cancel, &j.InputFormat, &j.BlobName, &j.Format, &j.DurationMS, &j.SampleRate, &j.Channels, &j.Size,
-		&j.Timings.DownloadMS, &j.Timings.DecodeMS, &j.Timings.MarkMS, &j.Timings.EncodeMS, &j.Timings.StoreMS,
-		&j.Attempts, &j.CreatedAt, &j.FinishedAt)
-	if errors.Is(err, jobs.ErrNoRows) {
-		return nil, errNoJob
-	}
-	if err != nil {
-		return nil, fmt.Errorf("encoding: read job: %w", err)
-	}
-	return &j, nil
-}
-
-// getJob reads a job by id.
-func (s *Service) getJob(ctx context.Context, id string) (*job, error) {
-	return scanJob(s.queue.QueryRow(ctx, `SELECT `+jobColumns+` FROM encoding_job WHERE id = $1`, id))
-}
-
-// jobByQuery reads the job of a query credential, only for its owner.
-func (s *Service) jobByQuery(ctx context.Context, query string, credentialID int64) (*job, error) {
-	return scanJob(s.queue.QueryRow(ctx, `SELECT `+jobColumns+` FROM encoding_job WHERE query_hash = $1 AND credential_id = $2`,
-		hashQuery(query), credentialID))
 }
 
 // newQuery returns a fresh query credential: "q_" and 192 random bits.

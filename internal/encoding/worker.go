@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/keyward/keyward/internal/audio"
 	"github.com/keyward/keyward/internal/fetch"
-	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/watermark"
 )
 
@@ -62,7 +62,7 @@ type worker struct {
 // Work runs one attempt of a job and records its outcome.
 func (w *worker) Work(ctx context.Context, rj *river.Job[encodeArgs]) error {
 	s := w.s
-	j, err := s.getJob(ctx, rj.Args.JobID)
+	j, err := s.db.get(ctx, rj.Args.JobID)
 	if errors.Is(err, errNoJob) {
 		return river.JobCancel(fmt.Errorf("encoding job %s does not exist", rj.Args.JobID))
 	}
@@ -72,8 +72,10 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[encodeArgs]) error {
 	if j.Status != StatusProcessing {
 		return nil // already finished (a rescued duplicate)
 	}
-	s.queue.Exec(ctx, `UPDATE encoding_job SET attempts = $1, updated_at = $2 WHERE id = $3`, int64(rj.Attempt), s.now(), j.ID)
-	err = s.run(ctx, j)
+	err = s.db.recordAttempt(ctx, j.ID, rj.Attempt)
+	if err == nil {
+		err = s.run(ctx, j)
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -108,56 +110,104 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[encodeArgs]) error {
 // run is one attempt: download, decode, mark, encode, store, record.
 func (s *Service) run(ctx context.Context, j *job) error {
 	var t timings
-	in, err := os.CreateTemp(s.cfg.TempDir, "download-*")
+	in, err := step(s, ctx, j.ID, StageDownloading, &t.DownloadMS, func() (*download, error) { return s.download(ctx, j) })
 	if err != nil {
-		return fmt.Errorf("temp file: %w", err)
-	}
-	defer os.Remove(in.Name())
-	defer in.Close()
-
-	// Downloading.
-	if err := s.checkCancel(ctx, j.ID); err != nil {
 		return err
 	}
+	defer in.remove()
+	buf, err := step(s, ctx, j.ID, StageDecoding, &t.DecodeMS, func() (*audio.Buffer, error) { return s.decode(in) })
+	if err != nil {
+		return err
+	}
+	if _, err := step(s, ctx, j.ID, StageEncoding, &t.MarkMS, func() (bool, error) { return true, s.mark(j, buf) }); err != nil {
+		return err
+	}
+	out, err := step(s, ctx, j.ID, "", &t.EncodeMS, func() (*encoded, error) { return s.encode(buf) })
+	if err != nil {
+		return err
+	}
+	defer out.remove()
+	name, err := step(s, ctx, j.ID, StageStoring, &t.StoreMS, func() (string, error) { return s.store(ctx, j, out) })
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, j, &result{
+		InputFormat: string(in.format), BlobName: name, Format: string(out.format),
+		DurationMS: buf.Duration().Milliseconds(), SampleRate: int64(buf.Rate), Channels: int64(buf.Channels()), Size: out.size,
+		Timings: t,
+	})
+}
+
+// step runs one stage of an attempt: it stops if the job was cancelled or
+// the attempt interrupted, records the stage (unless stage is "": the
+// previous one goes on), runs fn and adds its time to *ms.
+func step[T any](s *Service, ctx context.Context, id, stage string, ms *int64, fn func() (T, error)) (T, error) {
+	var zero T
+	if err := s.checkCancel(ctx, id); err != nil {
+		return zero, err
+	}
+	if stage != "" {
+		s.setProgress(ctx, id, stage, 0, "")
+	}
 	start := time.Now()
-	s.setProgress(ctx, j.ID, StageDownloading, 0, "")
+	v, err := fn()
+	*ms = time.Since(start).Milliseconds()
+	return v, err
+}
+
+// download is a song downloaded into a temporary file.
+type download struct {
+	f      *os.File
+	format fetch.Format
+}
+
+func (d *download) remove() {
+	d.f.Close()
+	os.Remove(d.f.Name())
+}
+
+// download fetches the job's song into a temporary file, recording the
+// progress.
+func (s *Service) download(ctx context.Context, j *job) (*download, error) {
+	f, err := os.CreateTemp(s.cfg.TempDir, "download-*")
+	if err != nil {
+		return nil, fmt.Errorf("temp file: %w", err)
+	}
+	d := &download{f: f}
 	prog := s.throttledProgress(ctx, j.ID)
-	res, err := s.cfg.Fetcher.Fetch(ctx, j.Src, in, func(done, total int64) {
+	res, err := s.cfg.Fetcher.Fetch(ctx, j.Src, f, func(done, total int64) {
 		if total > 0 {
 			prog(StageDownloading, float64(done)/float64(total))
 		}
 	})
+	if err == nil && res.Format == fetch.FormatOgg {
+		err = permanent(nil, "the file is Ogg, which keyward cannot decode yet; send WAV, FLAC or MP3")
+	} else if err != nil {
+		err = fetchError(ctx, err)
+	}
 	if err != nil {
-		return fetchError(ctx, err)
+		d.remove()
+		return nil, err
 	}
-	if res.Format == fetch.FormatOgg {
-		return permanent(nil, "the file is Ogg, which keyward cannot decode yet; send WAV, FLAC or MP3")
-	}
-	t.DownloadMS = time.Since(start).Milliseconds()
+	d.format = res.Format
+	return d, nil
+}
 
-	// Decoding.
-	if err := s.checkCancel(ctx, j.ID); err != nil {
-		return err
+// decode decodes the download, then removes it.
+func (s *Service) decode(d *download) (*audio.Buffer, error) {
+	defer d.remove()
+	if _, err := d.f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("rewind download: %w", err)
 	}
-	start = time.Now()
-	s.setProgress(ctx, j.ID, StageDecoding, 0, "")
-	if _, err := in.Seek(0, 0); err != nil {
-		return fmt.Errorf("rewind download: %w", err)
-	}
-	buf, err := audio.Decode(bufio.NewReaderSize(in, 1<<20), audio.Format(res.Format), s.decodeLimits())
+	buf, err := audio.Decode(bufio.NewReaderSize(d.f, 1<<20), audio.Format(d.format), s.decodeLimits())
 	if err != nil {
-		return decodeError(err, s.cfg.MaxDuration)
+		return nil, decodeError(err, s.cfg.MaxDuration)
 	}
-	in.Close()
-	os.Remove(in.Name())
-	t.DecodeMS = time.Since(start).Milliseconds()
+	return buf, nil
+}
 
-	// Encoding: the mark, then the output file.
-	if err := s.checkCancel(ctx, j.ID); err != nil {
-		return err
-	}
-	start = time.Now()
-	s.setProgress(ctx, j.ID, StageEncoding, 0, "")
+// mark embeds the job's sound link into buf.
+func (s *Service) mark(j *job, buf *audio.Buffer) error {
 	id, err := watermark.ParseID(j.SoundLink)
 	if err != nil {
 		return fmt.Errorf("sound link id %q: %w", j.SoundLink, err)
@@ -168,22 +218,34 @@ func (s *Service) run(ctx context.Context, j *job) error {
 		}
 		return permanent(err, "the audio could not be marked (it has an unusual sample rate or channel layout)")
 	}
-	t.MarkMS = time.Since(start).Milliseconds()
-	if err := s.checkCancel(ctx, j.ID); err != nil {
-		return err
-	}
-	start = time.Now()
+	return nil
+}
+
+// encoded is the output file of an attempt.
+type encoded struct {
+	f      *os.File
+	format audio.Format
+	size   int64
+}
+
+func (e *encoded) remove() {
+	e.f.Close()
+	os.Remove(e.f.Name())
+}
+
+// encode writes buf as WAV (or FLAC, for a FLAC input when MatchFLAC is
+// set) into a temporary file, rewound.
+func (s *Service) encode(buf *audio.Buffer) (*encoded, error) {
 	format := audio.FormatWAV
 	if buf.Format == audio.FormatFLAC && s.cfg.MatchFLAC {
 		format = audio.FormatFLAC
 	}
-	out, err := os.CreateTemp(s.cfg.TempDir, "encoded-*")
+	f, err := os.CreateTemp(s.cfg.TempDir, "encoded-*")
 	if err != nil {
-		return fmt.Errorf("temp file: %w", err)
+		return nil, fmt.Errorf("temp file: %w", err)
 	}
-	defer os.Remove(out.Name())
-	defer out.Close()
-	bw := bufio.NewWriterSize(out, 1<<20)
+	e := &encoded{f: f, format: format}
+	bw := bufio.NewWriterSize(f, 1<<20)
 	if format == audio.FormatFLAC {
 		err = audio.EncodeFLAC(bw, buf)
 	} else {
@@ -193,74 +255,64 @@ func (s *Service) run(ctx context.Context, j *job) error {
 		err = bw.Flush()
 	}
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", format, err)
+		err = fmt.Errorf("encode %s: %w", format, err)
+	} else if e.size, err = f.Seek(0, io.SeekCurrent); err != nil {
+		err = fmt.Errorf("encoded size: %w", err)
+	} else if _, err = f.Seek(0, io.SeekStart); err != nil {
+		err = fmt.Errorf("rewind encoded: %w", err)
 	}
-	size, err := out.Seek(0, 1)
 	if err != nil {
-		return fmt.Errorf("encoded size: %w", err)
+		e.remove()
+		return nil, err
 	}
-	if _, err := out.Seek(0, 0); err != nil {
-		return fmt.Errorf("rewind encoded: %w", err)
-	}
-	t.EncodeMS = time.Since(start).Milliseconds()
+	return e, nil
+}
 
-	// Storing.
-	if err := s.checkCancel(ctx, j.ID); err != nil {
-		return err
-	}
-	start = time.Now()
-	s.setProgress(ctx, j.ID, StageStoring, 0, "")
-	name := j.ID + "." + string(format)
+// store puts the encoded file in the blob store and returns its name.
+func (s *Service) store(ctx context.Context, j *job, e *encoded) (string, error) {
+	name := j.ID + "." + string(e.format)
 	contentType := "audio/wav"
-	if format == audio.FormatFLAC {
+	if e.format == audio.FormatFLAC {
 		contentType = "audio/flac"
 	}
-	if err := s.cfg.Blob.Put(ctx, name, out, size, contentType); err != nil {
-		return transient(err, "the encoded song could not be stored")
+	if err := s.cfg.Blob.Put(ctx, name, e.f, e.size, contentType); err != nil {
+		return "", transient(err, "the encoded song could not be stored")
 	}
-	t.StoreMS = time.Since(start).Milliseconds()
+	return name, nil
+}
 
-	// Record the result and the sound link together.
-	now := s.now()
-	var updated int64
-	err = s.queue.InTx(ctx, func(tx jobs.Tx) error {
-		n, err := tx.Exec(ctx, `UPDATE encoding_job SET status = $1, stage = $2, progress = 1, message = $3,
-			input_format = $4, blob_name = $5, format = $6, duration_ms = $7, sample_rate = $8, channels = $9, size = $10,
-			download_ms = $11, decode_ms = $12, mark_ms = $13, encode_ms = $14, store_ms = $15,
-			updated_at = $16, finished_at = $16
-			WHERE id = $17 AND status = $18 AND cancel_requested = 0`,
-			StatusComplete, StageDone, "the song is encoded", string(res.Format), name, string(format),
-			buf.Duration().Milliseconds(), int64(buf.Rate), int64(buf.Channels()), size,
-			t.DownloadMS, t.DecodeMS, t.MarkMS, t.EncodeMS, t.StoreMS, now, j.ID, StatusProcessing)
+// record records the result and the sound link together. When the job was
+// cancelled or finished meanwhile, it keeps nothing of this attempt.
+func (s *Service) record(ctx context.Context, j *job, r *result) error {
+	done, err := s.db.complete(ctx, j, r)
+	if err != nil {
+		s.deleteBlob(ctx, j.ID, r.BlobName)
+		return err
+	}
+	if !done {
+		cur, err := s.db.get(ctx, j.ID)
 		if err != nil {
 			return err
 		}
-		updated = n
-		if n == 0 {
-			return nil
+		if cur.BlobName != r.BlobName {
+			s.deleteBlob(ctx, j.ID, r.BlobName)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO encoding_soundlink (id, job_id, artist, credential_id, created_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, j.SoundLink, j.ID, j.Artist, j.CredentialID, now)
-		return err
-	})
-	if err != nil {
-		s.cfg.Blob.Delete(context.WithoutCancel(ctx), name)
-		return fmt.Errorf("record result: %w", err)
-	}
-	if updated == 0 {
-		// Cancelled or finished meanwhile: keep nothing of this attempt.
-		cur, gerr := s.getJob(ctx, j.ID)
-		if gerr == nil && cur.BlobName != name {
-			s.cfg.Blob.Delete(context.WithoutCancel(ctx), name)
-		}
-		if gerr == nil && cur.Cancel != 0 {
+		if cur.Cancel != 0 {
 			return errCancelled
 		}
 		return nil
 	}
-	s.log.Info("encoding: job complete", "job", j.ID, "soundlink", j.SoundLink, "duration", buf.Duration(),
+	t := r.Timings
+	s.log.Info("encoding: job complete", "job", j.ID, "soundlink", j.SoundLink, "duration_ms", r.DurationMS,
 		"download_ms", t.DownloadMS, "decode_ms", t.DecodeMS, "mark_ms", t.MarkMS, "encode_ms", t.EncodeMS, "store_ms", t.StoreMS)
 	return nil
+}
+
+// deleteBlob removes a stored file of the job, logging a failure.
+func (s *Service) deleteBlob(ctx context.Context, jobID, name string) {
+	if err := s.cfg.Blob.Delete(context.WithoutCancel(ctx), name); err != nil {
+		s.log.Warn("encoding: remove file", "job", jobID, "name", name, "err", err)
+	}
 }
 
 // fetchError turns a download failure into a job error.
@@ -306,21 +358,20 @@ func (s *Service) checkCancel(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var c int64
-	if err := s.queue.QueryRow(ctx, `SELECT cancel_requested FROM encoding_job WHERE id = $1`, id).Scan(&c); err != nil {
-		return fmt.Errorf("check cancel: %w", err)
+	cancelled, err := s.db.cancelRequested(ctx, id)
+	if err != nil {
+		return err
 	}
-	if c != 0 {
+	if cancelled {
 		return errCancelled
 	}
 	return nil
 }
 
-// setProgress records the stage, progress and message of a running job.
+// setProgress records the stage, progress and message of a running job;
+// a failure is logged (progress is advice to the caller, not state).
 func (s *Service) setProgress(ctx context.Context, id, stage string, progress float64, message string) {
-	_, err := s.queue.Exec(ctx, `UPDATE encoding_job SET stage = $1, progress = $2, message = $3, updated_at = $4
-		WHERE id = $5 AND status = $6`, stage, progress, message, s.now(), id, StatusProcessing)
-	if err != nil && ctx.Err() == nil {
+	if err := s.db.setProgress(ctx, id, stage, progress, message); err != nil && ctx.Err() == nil {
 		s.log.Warn("encoding: record progress", "job", id, "err", err)
 	}
 }
@@ -345,15 +396,11 @@ func (s *Service) throttledProgress(ctx context.Context, id string) func(stage s
 func (s *Service) fail(j *job, msg string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	now := s.now()
-	if _, err := s.queue.Exec(ctx, `UPDATE encoding_job SET status = $1, message = $2, updated_at = $3, finished_at = $3
-		WHERE id = $4 AND status = $5`, StatusFailed, msg, now, j.ID, StatusProcessing); err != nil {
+	if err := s.db.fail(ctx, j.ID, msg); err != nil {
 		s.log.Error("encoding: record failure", "job", j.ID, "err", err)
 	}
 	for _, ext := range []string{".wav", ".flac"} {
-		if err := s.cfg.Blob.Delete(ctx, j.ID+ext); err != nil {
-			s.log.Warn("encoding: remove file of failed job", "job", j.ID, "err", err)
-		}
+		s.deleteBlob(ctx, j.ID, j.ID+ext)
 	}
 }
 
@@ -361,15 +408,15 @@ func (s *Service) fail(j *job, msg string) {
 // cancelled" before its next stage, and keep no file. Cancelling a
 // finished job does nothing.
 func (s *Service) Cancel(ctx context.Context, jobID string) error {
-	j, err := s.getJob(ctx, jobID)
+	j, err := s.db.get(ctx, jobID)
 	if err != nil {
 		return err
 	}
 	if j.Status != StatusProcessing {
 		return nil
 	}
-	if _, err := s.queue.Exec(ctx, `UPDATE encoding_job SET cancel_requested = 1, updated_at = $1 WHERE id = $2`, s.now(), jobID); err != nil {
-		return fmt.Errorf("encoding: cancel: %w", err)
+	if err := s.db.requestCancel(ctx, jobID); err != nil {
+		return err
 	}
 	if err := s.queue.Cancel(ctx, j.RiverJobID); err != nil {
 		s.log.Warn("encoding: cancel river job", "job", jobID, "err", err)
