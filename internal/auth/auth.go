@@ -29,9 +29,15 @@ var (
 	errRevokedKey = &token.Error{Code: token.CodeRevoked, Reason: "the credential has been revoked"}
 	errRevokedJTI = &token.Error{Code: token.CodeRevoked, Claim: "jti", Reason: "this token has been revoked"}
 
-	errStore     = errcode.Errorf(errcode.Unavailable, "the credential store is unavailable")
-	errReplayDB  = errcode.Errorf(errcode.Unavailable, "the replay store is unavailable; single-use requests are refused until it is back")
-	errRateStore = errcode.Errorf(errcode.Unavailable, "the rate limiter is unavailable")
+	errStore = errcode.Errorf(errcode.Unavailable, "the credential store is unavailable")
+	// The replay store's failures, in the words of its kind (see
+	// replayErrors): single use needs the store on every request; the
+	// revocation check does too unless the store keeps revoked ids locally.
+	errSingleUse       = errcode.Errorf(errcode.Unavailable, "the replay store is unavailable; single-use requests are refused until it is back")
+	errSingleUseRedis  = errcode.Errorf(errcode.Unavailable, "Redis is unavailable: single-use requests need it to claim their token and are refused until it is back")
+	errRevocation      = errcode.Errorf(errcode.Unavailable, "the replay store is unavailable; tokens with a jti cannot be checked for revocation")
+	errRevocationRedis = errcode.Errorf(errcode.Unavailable, "Redis is unavailable; tokens with a jti cannot be checked for revocation")
+	errRateStore       = errcode.Errorf(errcode.Unavailable, "the rate limiter is unavailable")
 )
 
 // Config configures [New].
@@ -129,9 +135,11 @@ type Authenticator struct {
 	verifier  *token.Verifier
 	replay    replay.Store
 	ownReplay *replay.Memory
-	window    time.Duration // how long a single-use token can be accepted after iat
-	leeway    int64         // seconds, as the verifier applies it
-	verified  *verifiedCache
+	// errSingleUse and errRevocation answer the replay store's failures.
+	errSingleUse, errRevocation *errcode.Error
+	window                      time.Duration // how long a single-use token can be accepted after iat
+	leeway                      int64         // seconds, as the verifier applies it
+	verified                    *verifiedCache
 	// realClock: Config.NowFunc was not set, so the door's own time.Now
 	// serves as the clock. keyClockShared: the key cache uses the same
 	// clock as the door, so a time read once serves both.
@@ -157,6 +165,10 @@ func New(cfg Config) (*Authenticator, error) {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
 		a.replay, a.ownReplay = m, m
+	}
+	a.errSingleUse, a.errRevocation = errSingleUse, errRevocation
+	if _, ok := a.replay.(*replay.Redis); ok {
+		a.errSingleUse, a.errRevocation = errSingleUseRedis, errRevocationRedis
 	}
 	window, leeway := cfg.Verifier.Window, cfg.Verifier.Leeway
 	if window == 0 {
@@ -358,7 +370,7 @@ func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit,
 	if id.JTI != "" {
 		revoked, err := a.replay.Revoked(r.Context(), id.jtiKey)
 		if err != nil {
-			return true, errcode.Wrap(errReplayDB.Code, errReplayDB.Message, err)
+			return true, errcode.Wrap(a.errRevocation.Code, a.errRevocation.Message, err)
 		}
 		if revoked {
 			return true, errRevokedJTI
@@ -379,7 +391,7 @@ func (a *Authenticator) admit(r *http.Request, rt *Route, limit ratelimit.Limit,
 		ttl := id.IssuedAt.Add(a.window).Sub(now)
 		first, err := a.replay.Seen(r.Context(), replayKey(k.Key, id.JTI, raw), ttl)
 		if err != nil {
-			return true, errcode.Wrap(errReplayDB.Code, errReplayDB.Message, err)
+			return true, errcode.Wrap(a.errSingleUse.Code, a.errSingleUse.Message, err)
 		}
 		if !first {
 			return true, token.ErrReplayed

@@ -53,12 +53,31 @@
 //
 // # Caching and revocation
 //
-// Keys are cached per node. The cache reads the store's change feed every
-// KeyCacheConfig.PollInterval (1 s) and drops the keys that changed, so a
-// revoked or rotated credential is refused on every node within about a
-// second. Unknown keys are remembered for NegativeTTL (2 s). If the feed
-// cannot be read for MaxStale (15 s), the cache stops trusting itself and
-// every request asks the store.
+// Keys are cached per node, and so are verified reusable tokens (whose
+// trust hangs on the cached key). A change to a key reaches the caches
+// three ways:
+//
+//   - On the node that made it, at once: the store calls back after its
+//     commit and the wiring calls [KeyCache.Invalidate] before the API call
+//     returns. A lookup that starts after Invalidate never answers from a
+//     store read that began before it.
+//   - On the other nodes, in milliseconds when they share Redis: the same
+//     callback publishes the keys on the bus (internal/bus), and each node
+//     invalidates them when the notice arrives.
+//   - Always, as the fallback: the cache reads the store's change feed
+//     every KeyCacheConfig.PollInterval (1 s) and drops the keys that
+//     changed; a node whose bus subscription was lost reads the feed as
+//     soon as it is back.
+//
+// Unknown keys are remembered for NegativeTTL (2 s). If the feed cannot be
+// read for MaxStale (15 s), the cache stops trusting itself and every
+// request asks the store.
+//
+// Revoked token ids (jti) are asked of the replay store. The Redis store
+// keeps them in a local set fed by the same bus and reloaded from Redis
+// whenever its subscription is made, so a reusable token costs no Redis
+// call, and only single-use routes, which must claim their token with SET
+// NX, fail (503 naming Redis) while Redis is down.
 //
 // # Allocation
 //

@@ -106,7 +106,8 @@ type KeyCacheConfig struct {
 	// Source is the credential store. Required.
 	Source KeySource
 	// PollInterval is how often the change feed is read. Default 1 s.
-	// Revocation and rotation reach this node within about this interval.
+	// Changes not announced by [KeyCache.Invalidate] (a node without the
+	// bus) reach this node within about this interval.
 	PollInterval time.Duration
 	// TTL bounds how long a key stays cached even without a change. Default
 	// 5 min.
@@ -166,7 +167,8 @@ func (c *KeyCacheConfig) validate() error {
 
 // KeyCache is an in-memory cache in front of a [KeySource]. It reads the
 // source's change feed every PollInterval and drops the keys that changed,
-// so revocation and rotation reach this node within about one interval.
+// so revocation and rotation reach this node within about one interval
+// even when nobody calls [KeyCache.Invalidate] for them.
 // It is safe for concurrent use; [KeyCache.Close] stops its poller.
 type KeyCache struct {
 	cfg    KeyCacheConfig

@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/keyward/keyward/internal/bus"
 )
 
 // Defaults of [RedisConfig].
@@ -25,6 +30,17 @@ type RedisConfig struct {
 	// Timeout bounds each call. Default 500 ms: the door answers 503 rather
 	// than hang when Redis is slow.
 	Timeout time.Duration
+	// Bus, when set, keeps the revoked ids in a local set: [Redis.Revoke]
+	// announces each revocation on the bus's "jti" topic, every node adds it
+	// to its set, and the set is reloaded from Redis when the bus
+	// (re)subscribes. [Redis.Revoked] then answers from memory, with no
+	// Redis call, and keeps answering while Redis is down (from what it
+	// knew). Without a Bus, Revoked asks Redis every time. Register before
+	// the bus starts.
+	Bus *bus.Bus
+	// MaxRevoked bounds the local set of revoked ids (see
+	// [MemoryConfig.MaxEntries]). Default [DefaultMaxEntries].
+	MaxRevoked int
 }
 
 func (c *RedisConfig) setDefaults() {
@@ -50,8 +66,15 @@ func (c *RedisConfig) validate() error {
 // prefix. Single-use keys are written with SET NX PX, revocations with
 // SET PXAT (kept at the later deadline by a small script).
 type Redis struct {
-	cfg RedisConfig
+	cfg     RedisConfig
+	revoked *Memory // with a Bus: the revoked ids known to this node
+	// overflow is set when the local set could not hold a revocation:
+	// Revoked asks Redis again until a reload fits.
+	overflow atomic.Bool
 }
+
+// jtiTopic is the bus topic of revocations: "DEADLINE_MS NAME".
+const jtiTopic = "jti"
 
 var _ Store = (*Redis)(nil)
 
@@ -61,7 +84,75 @@ func NewRedis(cfg RedisConfig) (*Redis, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Redis{cfg: cfg}, nil
+	s := &Redis{cfg: cfg}
+	if cfg.Bus != nil {
+		m, err := NewMemory(MemoryConfig{MaxEntries: cfg.MaxRevoked})
+		if err != nil {
+			return nil, err
+		}
+		s.revoked = m
+		cfg.Bus.Handle(jtiTopic, bus.Handler{Message: s.onRevoked, Resync: s.loadRevoked})
+	}
+	return s, nil
+}
+
+// Close stops the local set's clean-up; the store still answers.
+func (s *Redis) Close() error {
+	if s.revoked != nil {
+		return s.revoked.Close()
+	}
+	return nil
+}
+
+// onRevoked adds an announced revocation to the local set.
+func (s *Redis) onRevoked(payload string) {
+	ms, name, ok := strings.Cut(payload, " ")
+	if !ok {
+		return
+	}
+	deadline, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil || name == "" {
+		return
+	}
+	if err := s.revoked.Revoke(context.Background(), name, time.UnixMilli(deadline)); err != nil {
+		s.overflow.Store(true) // ErrFull: fall back to asking Redis
+	}
+}
+
+// loadRevoked reads every revocation kept in Redis into the local set.
+func (s *Redis) loadRevoked(ctx context.Context) error {
+	prefix := s.cfg.Prefix + "jti:"
+	var cursor uint64
+	for {
+		keys, next, err := s.cfg.Client.Scan(ctx, cursor, prefix+"*", 1000).Result()
+		if err != nil {
+			return fmt.Errorf("replay: load revocations: scan: %w", err)
+		}
+		if len(keys) > 0 {
+			pipe := s.cfg.Client.Pipeline()
+			cmds := make([]*goredis.DurationCmd, len(keys))
+			for i, k := range keys {
+				cmds[i] = pipe.PExpireTime(ctx, k)
+			}
+			if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+				return fmt.Errorf("replay: load revocations: expiry: %w", err)
+			}
+			for i, k := range keys {
+				// PEXPIRETIME: the deadline since the epoch; -1 (none) or -2
+				// (gone) are skipped: every revocation is written with one.
+				if at := cmds[i].Val(); at > 0 {
+					if err := s.revoked.Revoke(ctx, strings.TrimPrefix(k, prefix), time.UnixMilli(at.Milliseconds())); err != nil {
+						s.overflow.Store(true)
+						return fmt.Errorf("replay: load revocations: %w", err)
+					}
+				}
+			}
+		}
+		if cursor = next; cursor == 0 {
+			s.overflow.Store(false)
+			return nil
+		}
+	}
 }
 
 // Seen implements [Store].
@@ -101,11 +192,26 @@ func (s *Redis) Revoke(ctx context.Context, jti string, until time.Time) error {
 	if err := revokeScript.Run(ctx, s.cfg.Client, []string{s.cfg.Prefix + "jti:" + jti}, until.UnixMilli()).Err(); err != nil && !errors.Is(err, goredis.Nil) {
 		return fmt.Errorf("replay: redis revoke: %w", err)
 	}
+	if s.revoked == nil {
+		return nil
+	}
+	// Held here at once, and on the other nodes when the notice arrives
+	// (or at their next resync, if it is lost).
+	if err := s.revoked.Revoke(ctx, jti, until); err != nil {
+		s.overflow.Store(true) // ErrFull: fall back to asking Redis
+	}
+	if err := s.cfg.Bus.Publish(ctx, jtiTopic, strconv.FormatInt(until.UnixMilli(), 10)+" "+jti); err != nil {
+		return fmt.Errorf("replay: announce revocation: %w", err)
+	}
 	return nil
 }
 
-// Revoked implements [Store].
+// Revoked implements [Store]. With a Bus it answers from the local set,
+// without a Redis call (unless the set overflowed).
 func (s *Redis) Revoked(ctx context.Context, jti string) (bool, error) {
+	if s.revoked != nil && !s.overflow.Load() {
+		return s.revoked.Revoked(ctx, jti)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	n, err := s.cfg.Client.Exists(ctx, s.cfg.Prefix+"jti:"+jti).Result()

@@ -23,7 +23,10 @@ type Config struct {
 	Database string `koanf:"database"`
 	// Redis is a Redis URL (redis://host:port/db); set it when several
 	// nodes share the work, so that replay protection, revocation and rate
-	// limits hold across them. Empty means in-process.
+	// limits hold across them, and revocation, rotation and retirement
+	// reach every node in milliseconds (pub/sub; the change feed polled
+	// every KeyRefresh stays as the fallback). While Redis is down only
+	// single-use requests are refused. Empty means in-process.
 	Redis string `koanf:"redis"`
 	// FetchAllow lists CIDR ranges the download guard may reach although
 	// they are private or loopback.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/blob"
+	"github.com/keyward/keyward/internal/bus"
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/envelope"
@@ -66,7 +68,8 @@ func (k keySource) LatestChange(ctx context.Context) (int64, error) { return k.s
 // keysChanged is the store's KeysChangedFunc: it runs after a commit that
 // changed keys, before the API call (or portal action) that made the
 // change returns. The door drops the keys from its caches here, so the
-// change holds at once on this node.
+// change holds at once on this node, and, with Redis, the other nodes are
+// told at once over the bus.
 func (s *Server) keysChanged(ctx context.Context, keys []string) {
 	door := s.door.Load()
 	if door == nil {
@@ -75,7 +78,20 @@ func (s *Server) keysChanged(ctx context.Context, keys []string) {
 	for _, k := range keys {
 		door.Keys().Invalidate(k)
 	}
+	if s.bus == nil {
+		return
+	}
+	// The other nodes drop the keys when the notice arrives; if it is
+	// lost, their change-feed poll still does.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if err := s.bus.Publish(ctx, keysTopic, strings.Join(keys, "\n")); err != nil {
+		s.log.Warn("key change not announced; other nodes apply it at their next poll", slog.Any("err", err))
+	}
 }
+
+// keysTopic is the bus topic of changed keys: their names, one a line.
+const keysTopic = "keys"
 
 // routes builds the door and every route behind it.
 func (s *Server) routes(ctx context.Context) (http.Handler, error) {
@@ -104,9 +120,18 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 		if err := rc.Ping(pctx).Err(); err != nil {
 			return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
 		}
-		if rp, err = replay.NewRedis(replay.RedisConfig{Client: rc}); err != nil {
+		// One subscription carries the change notices: revoked tokens
+		// here, changed keys below, once the door exists.
+		if s.bus, err = bus.New(bus.Config{Client: rc, Logger: s.log}); err != nil {
 			return nil, err
 		}
+		s.closers = append(s.closers, s.bus.Close)
+		rr, err := replay.NewRedis(replay.RedisConfig{Client: rc, Bus: s.bus})
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, rr.Close)
+		rp = rr
 		if limiter, err = ratelimit.NewRedis(ratelimit.RedisConfig{Client: rc}); err != nil {
 			return nil, err
 		}
@@ -170,6 +195,21 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	}
 	s.closers = append(s.closers, door.Close)
 	s.door.Store(door)
+	if s.bus != nil {
+		s.bus.Handle(keysTopic, bus.Handler{
+			Message: func(payload string) {
+				for _, k := range strings.Split(payload, "\n") {
+					door.Keys().Invalidate(k)
+				}
+			},
+			// The change feed holds every change: a notice missed while
+			// unsubscribed is read from it at once, not at the next poll.
+			Resync: func(ctx context.Context) error { door.Keys().Poll(ctx); return nil },
+		})
+		if err := s.bus.Start(ctx); err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+	}
 
 	mux := http.NewServeMux()
 	// Every route goes through handle, which also lists it for the

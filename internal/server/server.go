@@ -19,6 +19,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/keyward/keyward/internal/auth"
+	"github.com/keyward/keyward/internal/bus"
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/notify"
@@ -37,6 +38,7 @@ type Server struct {
 	redis    *goredis.Client
 	encoding *encoding.Service
 	door     atomic.Pointer[auth.Authenticator]
+	bus      *bus.Bus // with Redis: change notices between nodes
 	ln       net.Listener
 	http     *http.Server
 

@@ -121,3 +121,61 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// RedisProcess is a redis-server of a test's own, for tests that stop it.
+type RedisProcess struct {
+	// Addr is host:port on loopback.
+	Addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// StartRedis starts a redis-server of tb's own on a free loopback port,
+// without persistence, and stops it when tb ends. Use it where a test
+// stops Redis or counts its commands; the shared one ([Redis]) must stay
+// up for every other test.
+func StartRedis(tb testing.TB) *RedisProcess {
+	tb.Helper()
+	bin := Command(tb, "redis-server")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("testenv: free port: %v", err)
+	}
+	addr := ln.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	ln.Close()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--loglevel", "warning")
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("testenv: start redis-server: %v", err)
+	}
+	p := &RedisProcess{Addr: addr, cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.done) }()
+	tb.Cleanup(p.Stop)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return p
+		}
+		select {
+		case <-p.done:
+			tb.Fatalf("testenv: redis-server on %s exited at start", addr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("testenv: redis-server on %s did not answer within 10s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stop kills the server and waits for it to exit.
+func (p *RedisProcess) Stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Kill()
+	<-p.done
+}
