@@ -70,7 +70,7 @@ func TestAPICommandsFindCredentialsAlike(t *testing.T) {
 	for _, args := range [][]string{
 		{"admin", "whoami"},
 		{"call", "GET", "/v1/me"},
-		{"encode", "https://192.0.2.1/song.mp3", "--artist", "Ann"},
+		{"encode", "http://127.0.0.1:9/song.mp3", "--artist", "Ann"},
 	} {
 		code, out, errOut := run(args...)
 		if code != ExitOK {

@@ -31,8 +31,8 @@ func TestErrorsInOneVoice(t *testing.T) {
 	commands := [][]string{
 		{"admin", "whoami"},
 		{"call", "GET", "/v1/me"},
-		{"encode", "https://192.0.2.1/song.mp3", "--artist", "Ann"},
-		{"detect", "https://192.0.2.1/song.mp3"},
+		{"encode", "http://127.0.0.1:9/song.mp3", "--artist", "Ann"},
+		{"detect", "http://127.0.0.1:9/song.mp3"},
 	}
 	const key, secret = "0123456789abcdef01234567", "a-wrong-secret-0123456789abcdefghij"
 	tests := []struct {

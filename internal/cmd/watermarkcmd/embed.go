@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyward/keyward/internal/atomicfile"
 	"github.com/keyward/keyward/internal/audio"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
@@ -171,25 +171,20 @@ func embedStreaming(m *watermark.Marker, buf *audio.Buffer, id watermark.ID) (fl
 	return 10 * math.Log10(sig/noise), nil
 }
 
-// writeAudio encodes buf to path ("-" for standard output).
-func writeAudio(f *factory.Factory, path, format string, buf *audio.Buffer) (err error) {
-	var w io.Writer = f.IOStreams.Out
-	if path != "-" {
-		fh, err := os.Create(path)
-		if err != nil {
-			return err
+// writeAudio encodes buf to path ("-" for standard output); a file appears
+// whole or not at all.
+func writeAudio(f *factory.Factory, path, format string, buf *audio.Buffer) error {
+	encode := func(w io.Writer) error {
+		if format == "flac" {
+			return audio.EncodeFLAC(w, buf)
 		}
-		defer func() {
-			if cerr := fh.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("close %s: %w", path, cerr)
-			}
-		}()
-		w = fh
+		return audio.EncodeWAV(w, buf)
 	}
-	if format == "flac" {
-		err = audio.EncodeFLAC(w, buf)
+	var err error
+	if path == "-" {
+		err = encode(f.IOStreams.Out)
 	} else {
-		err = audio.EncodeWAV(w, buf)
+		err = atomicfile.Write(path, 0o644, encode)
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
