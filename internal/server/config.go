@@ -77,6 +77,9 @@ type Config struct {
 	// can serve any file.
 	S3 S3Config `koanf:"s3"`
 
+	// Rooms tunes the signal sockets of rooms.
+	Rooms RoomsConfig `koanf:"rooms"`
+
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `koanf:"log_level"`
 	// LogFormat is text or json. Default text.
@@ -96,6 +99,21 @@ type SMTPConfig struct {
 	Password string `koanf:"password"`
 	// TLS is "starttls" (default when authenticating), "tls" or "none".
 	TLS string `koanf:"tls"`
+}
+
+// RoomsConfig tunes rooms (DESIGN §9).
+type RoomsConfig struct {
+	// LobbyTimeout is how long an ask_join peer waits for a moderator.
+	// Default 60s.
+	LobbyTimeout time.Duration `koanf:"lobby_timeout"`
+	// PingInterval is how often each signal socket is pinged. Default 10s.
+	PingInterval time.Duration `koanf:"ping_interval"`
+	// PingTimeout is how long a socket that answers no ping is kept.
+	// Default 20s.
+	PingTimeout time.Duration `koanf:"ping_timeout"`
+	// MessageRate is how many signal frames a peer may send per second;
+	// the burst is twice that. Default 50.
+	MessageRate int `koanf:"message_rate"`
 }
 
 // S3Config is an S3-compatible object store.
@@ -129,6 +147,9 @@ func Defaults() Config {
 		LogLevel:         "info",
 		LogFormat:        "text",
 		ShutdownTimeout:  15 * time.Second,
+		Rooms: RoomsConfig{
+			LobbyTimeout: 60 * time.Second, PingInterval: 10 * time.Second, PingTimeout: 20 * time.Second, MessageRate: 50,
+		},
 	}
 }
 
@@ -154,6 +175,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Leeway < 0 || c.Window <= 0 || c.MaxLifetime <= 0 || c.KeyRefresh <= 0 || c.UsageInterval <= 0 {
 		errs = append(errs, errors.New("leeway must not be negative; window, max-lifetime, key-refresh and usage-interval must be positive"))
+	}
+	if c.Rooms.LobbyTimeout <= 0 || c.Rooms.PingInterval <= 0 || c.Rooms.PingTimeout < c.Rooms.PingInterval || c.Rooms.MessageRate <= 0 {
+		errs = append(errs, errors.New("rooms: lobby-timeout, ping-interval and message-rate must be positive, ping-timeout at least ping-interval"))
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		errs = append(errs, errors.New("rate-limit and rate-burst must not be negative"))

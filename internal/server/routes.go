@@ -31,6 +31,7 @@ import (
 	"github.com/keyward/keyward/internal/portal"
 	"github.com/keyward/keyward/internal/ratelimit"
 	"github.com/keyward/keyward/internal/replay"
+	"github.com/keyward/keyward/internal/rooms"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/watermark"
 	"github.com/keyward/keyward/token"
@@ -236,6 +237,35 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 		policy := auth.Route{APIID: rt.APIID, Profiles: token.ProfileSet(token.Management)}
 		handle(openapi.Operation{Pattern: rt.Pattern, ID: rt.APIID, Summary: rt.Summary, Profiles: policy.Profiles, Tag: "management"},
 			door.Require(policy)(withActor(rt.Handler)))
+	}
+
+	// Rooms: what app and apikey tokens join. The join routes check
+	// tokens themselves (every refusal before the upgrade); the REST
+	// routes go through the door.
+	leeway := cfg.Leeway
+	if leeway == 0 {
+		leeway = token.DefaultLeeway // as the door reads a zero leeway
+	}
+	rs, err := rooms.New(rooms.Config{
+		Store: s.store, Check: door.Check, Logger: s.log,
+		Hub: rooms.HubConfig{
+			RevokeFunc: door.RevokeToken, ResumeKey: s.sealer.DeriveKey("rooms resume", 32), Leeway: leeway,
+			LobbyTimeout: cfg.Rooms.LobbyTimeout, PingInterval: cfg.Rooms.PingInterval, PingTimeout: cfg.Rooms.PingTimeout,
+			MessageRate: cfg.Rooms.MessageRate, MessageBurst: 2 * cfg.Rooms.MessageRate,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rooms: %w", err)
+	}
+	s.rooms = rs
+	for _, rt := range rs.Routes() {
+		op := openapi.Operation{Pattern: rt.Pattern, ID: rt.APIID, Summary: rt.Summary, Profiles: rt.Profiles, Tag: "rooms"}
+		if rt.Profiles == 0 {
+			op.Profiles = token.ProfileSet(token.App, token.APIKey)
+			handle(op, rt.Handler)
+			continue
+		}
+		handle(op, door.Require(auth.Route{APIID: rt.APIID, Profiles: rt.Profiles})(rt.Handler))
 	}
 
 	// The Soundlinks Encoding API and its worker.

@@ -23,6 +23,7 @@ import (
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/notify"
+	"github.com/keyward/keyward/internal/rooms"
 	"github.com/keyward/keyward/internal/seal"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/store/pgstore"
@@ -39,6 +40,7 @@ type Server struct {
 	encoding *encoding.Service
 	door     atomic.Pointer[auth.Authenticator]
 	bus      *bus.Bus // with Redis: change notices between nodes
+	rooms    *rooms.Service
 	ln       net.Listener
 	http     *http.Server
 
@@ -170,6 +172,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	if s.rooms != nil {
+		// Signal sockets are hijacked: Shutdown does not see them.
+		s.rooms.Hub().Shutdown()
+	}
 	err := s.http.Shutdown(sctx)
 	if s.encoding != nil {
 		// Running jobs are left to be resumed: on SQLite by the next start,

@@ -97,6 +97,10 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 	fl.String("s3-prefix", "", "prefix of every object name")
 	fl.String("s3-access-key", "", "S3 access key")
 	fl.String("s3-secret-key", "", "S3 secret key (prefer $KEYWARD_S3_SECRET_KEY)")
+	fl.Duration("rooms-lobby-timeout", d.Rooms.LobbyTimeout, "how long ask_join waits for a moderator")
+	fl.Duration("rooms-ping-interval", d.Rooms.PingInterval, "how often each signal socket is pinged")
+	fl.Duration("rooms-ping-timeout", d.Rooms.PingTimeout, "how long a silent signal socket is kept")
+	fl.Int("rooms-message-rate", d.Rooms.MessageRate, "signal frames a peer may send per second (burst: twice that)")
 	fl.String("log-level", d.LogLevel, "debug, info, warn or error")
 	fl.String("log-format", d.LogFormat, "text or json")
 	fl.Duration("shutdown-timeout", d.ShutdownTimeout, "how long a graceful shutdown may take")
@@ -107,7 +111,7 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 // and "FETCH_ALLOW" to "fetch_allow", "smtp-addr" to "smtp.addr".
 func keyOf(name string) string {
 	k := strings.ToLower(strings.ReplaceAll(name, "-", "_"))
-	for _, table := range []string{"smtp", "s3"} {
+	for _, table := range []string{"smtp", "s3", "rooms"} {
 		if rest, ok := strings.CutPrefix(k, table+"_"); ok {
 			return table + "." + rest
 		}

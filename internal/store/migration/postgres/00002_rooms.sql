@@ -41,9 +41,10 @@ CREATE TABLE room_peers (
     credential_id BIGINT  NOT NULL,
     joined_at     BIGINT  NOT NULL,
     left_at       BIGINT  NOT NULL DEFAULT 0,
-    reason        TEXT    NOT NULL DEFAULT '',
-    UNIQUE (session_id, peer_id)
+    reason        TEXT    NOT NULL DEFAULT ''
 );
+-- A resumed peer keeps its id: one row per stay.
+CREATE INDEX room_peers_session ON room_peers (session_id, peer_id);
 
 CREATE TABLE room_bans (
     room_id  TEXT    NOT NULL REFERENCES rooms (id),
