@@ -402,3 +402,138 @@ func TestRoomsRefusals(t *testing.T) {
 		t.Fatalf("validate of a full room: %d, want 409", res.StatusCode)
 	}
 }
+
+// TestRoomsModeration: the lobby, removal, duplicate identity and resume
+// against a real keyward serve (lobby timeout 2 s, leeway 1 s).
+func TestRoomsModeration(t *testing.T) {
+	t.Parallel()
+	n := startNode(t, "", "--rooms-lobby-timeout", "2s", "--leeway", "1s")
+	admin := n.adminCreds()
+	room := makeRoom(t, n, admin, "mod", 0)
+	mk := func(b *token.Builder) string {
+		tok, err := b.SetKeyID(admin.KID).ToJWT()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	key, secret := admin.Key, []byte(admin.Secret)
+	apikey := func(who string, perms ...string) string {
+		return mk(token.New(token.APIKey, key, secret).SetRoom(room).SetUser(who).SetPermissions(perms...))
+	}
+	join := func(tok string) *goPeer {
+		t.Helper()
+		p, st, code := dialRTC(t, n.URL, tok)
+		if p == nil {
+			t.Fatalf("join refused: %d %s", st, code)
+		}
+		return p
+	}
+
+	// Lobby: admitted → joined; denied → 4003; nobody acts → 4003 after
+	// the timeout.
+	mod := join(apikey("mod", "allow_mod"))
+	mod.id = selfID(mod.expect("joined"))
+	w1 := join(apikey("w1", "ask_join"))
+	id1 := w1.expect("waiting")["peer_id"].(string)
+	mod.expect("entry_requested")
+	mod.send(map[string]any{"type": "admit", "peer_id": id1, "allow": true})
+	if selfID(w1.expect("joined")) != id1 {
+		t.Fatalf("admitted peer joined with another id")
+	}
+	w2 := join(apikey("w2", "ask_join"))
+	id2 := w2.expect("waiting")["peer_id"].(string)
+	mod.send(map[string]any{"type": "admit", "peer_id": id2, "allow": false})
+	<-w2.done
+	if code := websocket.CloseStatus(w2.err); code != 4003 {
+		t.Fatalf("denied: closed %d, want 4003", code)
+	}
+	w3 := join(apikey("w3", "ask_join"))
+	w3.expect("waiting")
+	<-w3.done
+	if code := websocket.CloseStatus(w3.err); code != 4003 {
+		t.Fatalf("lobby timeout: closed %d, want 4003", code)
+	}
+
+	// Remove: 4001; the same token 401 TOKEN_REVOKED; its resume token
+	// refused; a new token of the same identity refused until the ban ends.
+	guestTok := mk(token.New(token.App, key, secret).SetRoom(room).SetUser("mallory").SetRole("guest"))
+	g := join(guestTok)
+	joined := g.expect("joined")
+	g.id = selfID(joined)
+	resume := joined["resume_token"].(string)
+	mod.send(map[string]any{"type": "remove", "peer_id": g.id})
+	<-g.done
+	if code := websocket.CloseStatus(g.err); code != 4001 {
+		t.Fatalf("removed: closed %d, want 4001", code)
+	}
+	if _, st, code := dialRTC(t, n.URL, guestTok); st != 401 || code != "TOKEN_REVOKED" {
+		t.Fatalf("same token after removal: %d %s", st, code)
+	}
+	if _, st, code := dialRTC(t, n.URL, mk(token.New(token.App, key, secret).SetRoom(room).SetUser("mallory").SetRole("guest"))); st != 401 || code != "TOKEN_REVOKED" {
+		t.Fatalf("new token of the removed identity: %d %s", st, code)
+	}
+	res, err := http.Get(n.URL + "/rtc/validate?resume=" + url.QueryEscape(resume))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Fatalf("resume token of a removed peer: %d, want 401", res.StatusCode)
+	}
+
+	// Duplicate identity replaces the older session with 4004.
+	d1 := join(mk(token.New(token.App, key, secret).SetRoom(room).SetUser("dana").SetRole("guest")))
+	d1.expect("joined")
+	d2 := join(mk(token.New(token.App, key, secret).SetRoom(room).SetUser("dana").SetRole("guest")))
+	d2.expect("joined")
+	<-d1.done
+	if code := websocket.CloseStatus(d1.err); code != 4004 {
+		t.Fatalf("duplicate: older closed %d, want 4004", code)
+	}
+
+	// A token that expires during the session: the resume token brings the
+	// peer back after the expiry.
+	short := mk(token.New(token.App, key, secret).SetRoom(room).SetUser("erin").SetRole("guest").SetTTL(2 * time.Second))
+	e := join(short)
+	e.id = selfID(e.expect("joined"))
+	e.send(map[string]any{"type": "ping"})
+	fresh := e.expect("pong")["resume_token"].(string)
+	for {
+		res, err := http.Get(n.URL + "/rtc/validate?access_token=" + url.QueryEscape(short))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == 401 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	e.c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, res2, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(n.URL, "http")+"/rtc?resume="+url.QueryEscape(fresh), nil)
+	if err != nil {
+		status := 0
+		if res2 != nil {
+			status = res2.StatusCode
+		}
+		t.Fatalf("resume after the JWT expired: %v (%d)", err, status)
+	}
+	defer c.CloseNow()
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("resumed socket: %v", err)
+		}
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		if m["type"] == "joined" {
+			if selfID(m) != e.id {
+				t.Fatalf("resumed as %s, want peer %s", selfID(m), e.id)
+			}
+			break
+		}
+	}
+}
