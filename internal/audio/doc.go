@@ -9,6 +9,13 @@
 // the 8–12 kHz variant, is refused with [ErrUnsupported]). The format is
 // sniffed from the content, never from a file name. [EncodeWAV] and
 // [EncodeFLAC] write a [Buffer] back at its own rate and channel count.
+//
+// # Streams
+//
+// [NewReader] and [NewWriter] do the same a block at a time, so a song of
+// any length passes through in the memory of one block: [Decode] and the
+// encoders are built on them. A [Writer] on a file completes the header's
+// length when it is closed; on a pipe the length is left unknown.
 // Ogg Vorbis, AAC and Opus are not decoded here: convert them first.
 //
 // # Limits

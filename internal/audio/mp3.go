@@ -2,7 +2,6 @@ package audio
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -137,85 +136,120 @@ func parseLameTag(x []byte, info *mp3Info) {
 // frame is dropped, and the encoder and decoder delay it announces are
 // trimmed from the start and its padding from the end, so a LAME round trip
 // lines up with its source.
-func DecodeMP3(r io.Reader, lim Limits) (buf *Buffer, err error) {
-	lim = lim.WithDefaults()
-	defer func() {
-		if p := recover(); p != nil {
-			buf, err = nil, fmt.Errorf("%w: mp3: decoder failure: %v", ErrFormat, p)
-		}
-	}()
+func DecodeMP3(r io.Reader, lim Limits) (*Buffer, error) {
+	return decodeAs(r, FormatMP3, lim)
+}
+
+// mp3Chunk is how many bytes of decoded samples an mp3Source asks the
+// decoder for at a time.
+const mp3Chunk = 16384
+
+// mp3Source hands out an MP3 stream's samples with the delays trimmed: it
+// drops the first skip frames and always holds back the last hold frames,
+// the encoder's padding, which the end of the stream then discards.
+type mp3Source struct {
+	dec      *mp3.Decoder
+	channels int
+	skip     int
+	hold     int
+	buf      []byte // decoded stereo 16-bit frames buf[off:end]
+	off, end int
+	got      bool // the decoder has produced samples
+	eof      bool
+}
+
+func newMP3Source(r io.Reader, lim Limits) (src source, rate, channels, bits int, err error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	head, _ := br.Peek(256 << 10)
 	info, err := parseMP3Head(head)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, 0, err
 	}
 	if err := lim.check(info.rate, info.channels); err != nil {
-		return nil, err
+		return nil, 0, 0, 0, err
 	}
 	if info.mpeg25 {
-		return nil, fmt.Errorf("%w: mp3: MPEG 2.5 (%d Hz) is not decoded; convert it to WAV or FLAC first", ErrUnsupported, info.rate)
+		return nil, 0, 0, 0, fmt.Errorf("%w: mp3: MPEG 2.5 (%d Hz) is not decoded; convert it to WAV or FLAC first", ErrUnsupported, info.rate)
 	}
 	dec, err := mp3.NewDecoder(br)
 	if err != nil {
-		return nil, fmt.Errorf("%w: mp3: %v", ErrFormat, err)
+		return nil, 0, 0, 0, fmt.Errorf("%w: mp3: %v", ErrFormat, err)
 	}
-	rate := dec.SampleRate()
+	rate = dec.SampleRate()
 	if err := lim.check(rate, info.channels); err != nil {
-		return nil, err
+		return nil, 0, 0, 0, err
 	}
-	s := newSink(info.channels, lim.maxFrames(rate)+2*info.frameLen+mp3DecoderDelay+4096)
-	chunk := make([]byte, 16384)
-	for {
-		n, rerr := io.ReadFull(dec, chunk)
-		n -= n % 4
-		frames := n / 4
-		if frames > s.room() {
-			return nil, fmt.Errorf("%w: more than %v", ErrTooLong, lim.MaxDuration)
-		}
-		for c := range info.channels {
-			s.data[c] = growFloats(s.data[c], frames)
-		}
-		base := s.frames() - frames
-		for i := range frames {
-			for c := range info.channels {
-				v := int16(binary.LittleEndian.Uint16(chunk[4*i+2*c:]))
-				s.data[c][base+i] = float32(v) / 32768
-			}
-		}
-		if rerr != nil {
-			if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) || s.frames() > 0 {
-				break
-			}
-			return nil, fmt.Errorf("%w: mp3: %v", ErrFormat, rerr)
-		}
-	}
-	// Trim the delays. go-mp3 decodes a Xing/Info frame as one frame of
+	// The delays to trim. go-mp3 decodes a Xing/Info frame as one frame of
 	// silence, so that frame is part of the skip.
-	skip := mp3DecoderDelay
+	s := &mp3Source{dec: dec, channels: info.channels, skip: mp3DecoderDelay}
 	if info.infoFrame {
-		skip += info.frameLen
+		s.skip += info.frameLen
 	}
 	if info.hasLame {
-		skip += info.encDelay
+		s.skip += info.encDelay
 	} else {
-		skip += 576 // LAME's customary delay, the best guess without a tag
+		s.skip += 576 // LAME's customary delay, the best guess without a tag
 	}
-	total := s.frames()
-	end := total
 	if info.hasLame && info.encPadding > 0 {
-		end = total - max(0, info.encPadding-mp3DecoderDelay)
+		s.hold = max(0, info.encPadding-mp3DecoderDelay)
 	}
-	if skip >= end {
-		return nil, ErrEmpty
+	s.buf = make([]byte, mp3Chunk+4*s.hold+4)
+	return s, rate, info.channels, 16, nil
+}
+
+// fill decodes more samples into buf, dropping what skip says.
+func (s *mp3Source) fill() error {
+	if s.off > 0 {
+		s.end = copy(s.buf, s.buf[s.off:s.end])
+		s.off = 0
 	}
-	if end-skip > lim.maxFrames(rate) {
-		return nil, fmt.Errorf("%w: more than %v", ErrTooLong, lim.MaxDuration)
+	n, err := io.ReadFull(s.dec, s.buf[s.end:])
+	n -= n % 4
+	s.end += n
+	if n > 0 {
+		s.got = true
 	}
-	for c := range s.data {
-		s.data[c] = s.data[c][skip:end]
+	if err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !s.got {
+			return fmt.Errorf("%w: mp3: %v", ErrFormat, err)
+		}
+		s.eof = true
 	}
-	return &Buffer{Rate: rate, Data: s.data, BitDepth: 16, Format: FormatMP3}, nil
+	if s.skip > 0 {
+		d := min(s.skip, (s.end-s.off)/4)
+		s.off += 4 * d
+		s.skip -= d
+	}
+	return nil
+}
+
+func (s *mp3Source) read(dst [][]float32) (int, error) {
+	for (s.end-s.off)/4 <= s.hold {
+		if s.eof {
+			return 0, io.EOF
+		}
+		if err := s.fill(); err != nil {
+			s.eof = true
+			return 0, err
+		}
+	}
+	k := min(len(dst[0]), (s.end-s.off)/4-s.hold)
+	p := s.buf[s.off : s.off+4*k]
+	if s.channels == 1 {
+		d := dst[0][:k]
+		for i := range d {
+			d[i] = float32(int16(binary.LittleEndian.Uint16(p[4*i:]))) * (1.0 / 32768)
+		}
+	} else {
+		l, r := dst[0][:k], dst[1][:k]
+		for i := range l {
+			q := p[4*i : 4*i+4 : 4*i+4]
+			l[i] = float32(int16(uint16(q[0])|uint16(q[1])<<8)) * (1.0 / 32768)
+			r[i] = float32(int16(uint16(q[2])|uint16(q[3])<<8)) * (1.0 / 32768)
+		}
+	}
+	s.off += 4 * k
+	return k, nil
 }
 
 // sniff names the format of the stream whose first bytes are head.
@@ -245,34 +279,13 @@ func sniff(head []byte) Format {
 // the content. hint, when not [FormatUnknown], is used only if sniffing
 // fails (a headerless MP3 that starts with junk, say).
 func Decode(r io.Reader, hint Format, lim Limits) (*Buffer, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, _ := br.Peek(64 << 10)
-	f := sniff(head)
-	if f == FormatUnknown {
-		f = hint
-	}
-	if f == FormatUnknown && bytes.Contains(head[:min(len(head), 8192)], []byte{0xFF, 0xFB}) {
-		f = FormatMP3
-	}
-	var (
-		buf *Buffer
-		err error
-	)
-	switch f {
-	case FormatWAV:
-		buf, err = DecodeWAV(br, lim)
-	case FormatFLAC:
-		buf, err = DecodeFLAC(br, lim)
-	case FormatMP3:
-		buf, err = DecodeMP3(br, lim)
-	default:
-		if len(head) == 0 {
-			return nil, ErrEmpty
-		}
-		return nil, fmt.Errorf("%w: not WAV, FLAC or MP3", ErrFormat)
-	}
+	rd, err := NewReader(r, hint, lim)
 	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", f, err)
+		return nil, err
+	}
+	buf, err := readAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", rd.format, err)
 	}
 	return buf, nil
 }

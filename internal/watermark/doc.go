@@ -11,8 +11,10 @@
 //	results, err := m.Detect(samples, rate) // ids found, best first
 //
 // For long inputs that should not be held in memory, [Marker.NewEmbedder]
-// marks a stream chunk by chunk with about half a minute of look-ahead,
-// with output identical to [Marker.Embed].
+// marks a stream chunk by chunk with about 12 s of look-ahead, and
+// [Marker.EmbedStream] runs a whole file through it from a reader to a
+// writer (an audio.Reader and audio.Writer fit), with output identical to
+// [Marker.Embed].
 //
 // # How the mark is made
 //
@@ -24,7 +26,7 @@
 // the music's own slow envelope cancels, and the mark is indifferent to
 // volume, equalisation and companding. The changes are weighted towards
 // bands holding little of the frame's energy, where a decibel costs least
-// distortion, and every block of about 24 s is scaled to a target
+// distortion, and every block of about 12 s is scaled to a target
 // signal-to-noise ratio (29.5 dB at strength 1).
 //
 // A period of 16 pairs (1.49 s) carries the whole payload: 256 of its 1280

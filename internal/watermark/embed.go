@@ -87,6 +87,17 @@ type embedPlan struct {
 	buf   []float32
 	re    []float32
 	im    []float32
+	// Working memory of delta, kept from block to block.
+	out, specRe, specIm, logs, weights []float32
+}
+
+// grow returns s resized to n elements, reusing its memory when it can;
+// the contents are not kept.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
 }
 
 const (
@@ -131,7 +142,9 @@ func mod(a, b int) int { return ((a % b) + b) % b }
 // also give the host's band energies, from which each cell's weight is
 // set. Pass two scales the kept bands and synthesises the change.
 func (e *embedPlan) delta(mono []float32, off, lo, hi int) []float32 {
-	out := make([]float32, hi-lo)
+	e.out = grow(e.out, hi-lo)
+	out := e.out
+	clear(out)
 	first := floorDiv(lo-frameLen+1, embedHop)
 	last := floorDiv(hi-1, embedHop)
 	// Whole pairs of mark frames covering frames first..last.
@@ -140,9 +153,10 @@ func (e *embedPlan) delta(mono []float32, off, lo, hi int) []float32 {
 	j1 := floorDiv(last, 2) + 2
 	j1 += mod(j1, 2)
 	nFrames := last - first + 1
-	specRe := make([]float32, nFrames*markBins)
-	specIm := make([]float32, nFrames*markBins)
-	logs := make([]float32, (j1-j0)*nBands)
+	e.specRe = grow(e.specRe, nFrames*markBins)
+	e.specIm = grow(e.specIm, nFrames*markBins)
+	e.logs = grow(e.logs, (j1-j0)*nBands)
+	specRe, specIm, logs := e.specRe, e.specIm, e.logs
 	bandLogs := func(row []float32, re, im []float32) {
 		for b := range nBands {
 			var en float32 = 1e-7
@@ -177,7 +191,8 @@ func (e *embedPlan) delta(mono []float32, off, lo, hi int) []float32 {
 	// energy takes a larger change in dB, so the same distortion energy
 	// buys more detectable change (the detector normalises every band).
 	nPairs := (j1 - j0) / 2
-	weights := make([]float32, nPairs*nBands)
+	e.weights = grow(e.weights, nPairs*nBands)
+	weights := e.weights
 	var en [nBands]float64
 	for p := range nPairs {
 		a := logs[(2*p)*nBands:][:nBands]

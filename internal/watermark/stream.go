@@ -3,15 +3,16 @@ package watermark
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/keyward/keyward/internal/audio"
 )
 
 // Embedder marks a stream chunk by chunk with bounded memory: it holds
-// about half a minute of input however long the stream is. Make one with
+// about 12 s of input however long the stream is. Make one with
 // [Marker.NewEmbedder]; it is not safe for concurrent use.
 //
-// Output lags input by up to one processing block (about 24 s); [Flush]
+// Output lags input by up to one processing block (about 12 s); [Flush]
 // returns the rest. The samples out are identical to [Marker.Embed]'s on
 // the whole signal, whatever the chunking.
 type Embedder struct {
@@ -33,7 +34,11 @@ type Embedder struct {
 	prevK       float32 // the previous block's scale, ramped from
 	outEnd      int64   // absolute end of the marked samples in the window
 	pendingDrop int     // window samples handed out, dropped at the next call
+	res         [][]float32
 
+	// Energy of the host and of the mark over the samples marked so far,
+	// for the signal-to-noise ratio.
+	hostEnergy, markEnergy float64
 }
 
 // margin is how far past a block's end the analysis signal must be known
@@ -59,7 +64,7 @@ func (m *Marker) NewEmbedder(rate, channels int, id ID) (*Embedder, error) {
 		return nil, err
 	}
 	e := &Embedder{rate: rate, channels: channels, plan: plan, in: make([][]float32, channels),
-		targetSNR: math.Pow(10, (targetDB-20*math.Log10(m.cfg.Strength))/10)}
+		res: make([][]float32, channels), targetSNR: math.Pow(10, (targetDB-20*math.Log10(m.cfg.Strength))/10)}
 	if rate != analysisRate {
 		if e.down, err = audio.NewResampler(rate, analysisRate, downQuality); err != nil {
 			return nil, fmt.Errorf("watermark: %w", err)
@@ -86,6 +91,12 @@ func (e *Embedder) Write(chunk [][]float32) ([][]float32, error) {
 	}
 	e.compact()
 	for c, ch := range chunk {
+		if e.in[c] == nil {
+			// Room for the window the embedder holds and a chunk, so
+			// the window is never copied to grow.
+			window := int64(blockLen+3*margin)*int64(e.rate)/analysisRate + 1
+			e.in[c] = make([]float32, 0, int(window)+max(len(ch), streamBlock))
+		}
 		e.in[c] = append(e.in[c], ch...)
 	}
 	e.total += int64(len(chunk[0]))
@@ -108,6 +119,15 @@ func (e *Embedder) Flush() ([][]float32, error) {
 	return e.process(), nil
 }
 
+// SNR returns the signal-to-noise ratio, in dB, of the mark added to the
+// samples output so far (+Inf before any is marked).
+func (e *Embedder) SNR() float64 {
+	if e.markEnergy == 0 {
+		return math.Inf(1)
+	}
+	return 10 * math.Log10(e.hostEnergy/e.markEnergy)
+}
+
 // riTotal is the length of the analysis signal of the whole stream, known
 // once it ended.
 func (e *Embedder) riTotal() int {
@@ -123,7 +143,7 @@ func (e *Embedder) extendMono(limit int) {
 	if e.down == nil {
 		for e.monoDone < min(int(e.total), limit) {
 			stop := min(int(e.total), limit, e.monoDone+1<<16)
-			e.mix = mixWindow(e.in, e.inOff, int64(e.monoDone), int64(stop), e.mix)
+			e.mix = mixRange(e.in, int(int64(e.monoDone)-e.inOff), int(int64(stop)-e.inOff), e.mix)
 			e.mono = append(e.mono, e.mix...)
 			e.monoDone = stop
 		}
@@ -143,22 +163,12 @@ func (e *Embedder) extendMono(limit int) {
 		stop := min(end, e.monoDone+1<<16)
 		lo := max(0, int64(e.down.InPos(e.monoDone)-reach))
 		hi := min(e.total, int64(e.down.InPos(stop)+reach+1))
-		e.mix = mixWindow(e.in, e.inOff, lo, hi, e.mix)
+		e.mix = mixRange(e.in, int(lo-e.inOff), int(hi-e.inOff), e.mix)
 		n := stop - e.monoDone
-		e.mono = append(e.mono, make([]float32, n)...)
+		e.mono = slices.Grow(e.mono, n)[:len(e.mono)+n]
 		e.down.Range(e.mono[len(e.mono)-n:], e.mix, int(lo), e.monoDone)
 		e.monoDone = stop
 	}
-}
-
-// mixWindow returns the channels' average over absolute [lo, hi) of a
-// window that starts at absolute index off.
-func mixWindow(in [][]float32, off, lo, hi int64, buf []float32) []float32 {
-	win := make([][]float32, len(in))
-	for c, ch := range in {
-		win[c] = ch
-	}
-	return mixRange(win, int(lo-off), int(hi-off), buf)
 }
 
 func (e *Embedder) process() [][]float32 {
@@ -186,12 +196,11 @@ func (e *Embedder) process() [][]float32 {
 	// Hand out the marked stretch straight from the window; it is dropped
 	// at the next call.
 	n := int(e.outEnd - e.inOff)
-	res := make([][]float32, e.channels)
 	for c, ch := range e.in {
-		res[c] = ch[:n:n]
+		e.res[c] = ch[:n:n]
 	}
 	e.pendingDrop = n
-	return res
+	return e.res
 }
 
 // compact drops the samples handed out by the previous call.
@@ -219,17 +228,24 @@ func (e *Embedder) markBlock(a, b int, last bool) {
 	}
 	B = max(A, min(B, e.total))
 	n := int(B - A)
-	if cap(e.out) < n {
-		e.out = make([]float32, n)
+	// The mark is made at the output rate a chunk at a time, twice: once
+	// for its energy, which sets the block's scale, and once to add it.
+	// Chunks are a multiple of the energy's runs and of the upsampler's
+	// phases, so the result is the same as in one piece.
+	const chunk = 8192
+	if e.out == nil {
+		e.out = make([]float32, chunk)
 	}
-	out := e.out[:n]
-	e.plan.up.Range(out, delta, lo, int(A))
-	// Scale the block's mark to the target signal-to-noise ratio.
-	var es float64
+	var es, ed float64
 	for _, ch := range e.in {
 		es += energy(ch[A-e.inOff : B-e.inOff])
 	}
-	ed := energy(out)
+	for p := 0; p < n; p += chunk {
+		out := e.out[:min(chunk, n-p)]
+		e.plan.up.Range(out, delta, lo, int(A)+p)
+		ed += energy(out)
+	}
+	// Scale the block's mark to the target signal-to-noise ratio.
 	ed *= float64(e.channels)
 	k := float32(maxScale)
 	if ed > 0 {
@@ -241,20 +257,28 @@ func (e *Embedder) markBlock(a, b int, last bool) {
 		e.prevK = k
 	}
 	ramp := min(n, rampLen)
-	for i := range ramp {
-		f := float32(i) / float32(ramp)
-		out[i] *= e.prevK + (k-e.prevK)*f
-	}
-	for i := ramp; i < n; i++ {
-		out[i] *= k
-	}
-	e.prevK = k
-	for _, ch := range e.in {
-		seg := ch[A-e.inOff : B-e.inOff]
-		for i, d := range out {
-			seg[i] += d
+	for p := 0; p < n; p += chunk {
+		out := e.out[:min(chunk, n-p)]
+		e.plan.up.Range(out, delta, lo, int(A)+p)
+		for i := range out {
+			if p+i < ramp {
+				f := float32(p+i) / float32(ramp)
+				out[i] *= e.prevK + (k-e.prevK)*f
+			} else {
+				out[i] *= k
+			}
+		}
+		e.markEnergy += energy(out) * float64(e.channels)
+		for _, ch := range e.in {
+			seg := ch[A-e.inOff+int64(p):]
+			seg = seg[:len(out)]
+			for i, d := range out {
+				seg[i] += d
+			}
 		}
 	}
+	e.prevK = k
+	e.hostEnergy += es
 	e.outEnd = B
 	// Drop analysis signal no later block reads.
 	if keep := b - margin; keep > e.monoOff {

@@ -99,95 +99,44 @@ func embedRun(opts *EmbedOptions) error {
 	if err != nil {
 		return err
 	}
-	buf, err := readAudio(f, opts.In, opts.keyFlags.MaxDuration)
+	src, closeIn, err := openAudio(f, opts.In, opts.keyFlags.MaxDuration)
 	if err != nil {
 		return err
 	}
-	snr, err := embedStreaming(m, buf, opts.ID)
-	if err != nil {
-		if errors.Is(err, watermark.ErrTooShort) {
-			return fmt.Errorf("%s is %.1f s long; a sound link needs at least %.1f s: %w",
-				opts.In, buf.Duration().Seconds(), watermark.PeriodDuration/1e9, err)
+	defer closeIn()
+	// The song streams from the decoder through the embedder into the
+	// encoder; a file appears whole or not at all.
+	var st watermark.StreamStats
+	embed := func(w io.Writer) error {
+		dst, err := audio.NewWriter(w, audio.Format(opts.Format),
+			audio.Header{Rate: src.Rate(), Channels: src.Channels(), BitDepth: src.BitDepth()})
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("embed: %w", err)
+		if st, err = m.EmbedStream(dst, src, opts.ID); err != nil {
+			return err
+		}
+		return dst.Close()
 	}
-	if err := writeAudio(f, opts.Out, opts.Format, buf); err != nil {
-		return err
+	if opts.Out == "-" {
+		err = embed(f.IOStreams.Out)
+	} else {
+		err = atomicfile.Write(opts.Out, 0o644, embed)
 	}
-	sum := embedSummary{ID: opts.ID.String(), Out: opts.Out, Format: opts.Format, Rate: buf.Rate,
-		Channels: buf.Channels(), Duration: math.Round(buf.Duration().Seconds()*1000) / 1000, SNR: math.Round(snr*10) / 10}
+	seconds := float64(src.Frames()) / float64(src.Rate())
+	switch {
+	case errors.Is(err, watermark.ErrTooShort):
+		return fmt.Errorf("%s is %.1f s long; a sound link needs at least %.1f s: %w",
+			opts.In, seconds, watermark.PeriodDuration/1e9, err)
+	case err != nil:
+		return fmt.Errorf("embed %s into %s: %w", opts.In, opts.Out, err)
+	}
+	sum := embedSummary{ID: opts.ID.String(), Out: opts.Out, Format: opts.Format, Rate: src.Rate(),
+		Channels: src.Channels(), Duration: math.Round(seconds*1000) / 1000, SNR: math.Round(st.SNR*10) / 10}
 	if opts.Exporter.Enabled() && opts.Out != "-" {
 		return opts.Exporter.Write(f.IOStreams.Out, sum)
 	}
 	fmt.Fprintf(f.IOStreams.ErrOut, "marked %s with %s: %.1f s, %d Hz, %d ch, SNR %.1f dB → %s\n",
 		opts.In, sum.ID, sum.Duration, sum.Rate, sum.Channels, sum.SNR, opts.Out)
-	return nil
-}
-
-// embedStreaming marks buf in place through the streaming embedder and
-// returns the signal-to-noise ratio of the mark.
-func embedStreaming(m *watermark.Marker, buf *audio.Buffer, id watermark.ID) (float64, error) {
-	e, err := m.NewEmbedder(buf.Rate, buf.Channels(), id)
-	if err != nil {
-		return 0, err
-	}
-	var sig, noise float64
-	written := 0
-	put := func(out [][]float32) {
-		for c, ch := range out {
-			dst := buf.Data[c][written : written+len(ch)]
-			for i, v := range ch {
-				d := float64(v - dst[i])
-				sig += float64(dst[i]) * float64(dst[i])
-				noise += d * d
-				dst[i] = v
-			}
-		}
-		if len(out) > 0 {
-			written += len(out[0])
-		}
-	}
-	n := buf.Frames()
-	chunk := make([][]float32, buf.Channels())
-	for pos := 0; pos < n; pos += 1 << 16 {
-		end := min(n, pos+1<<16)
-		for c := range chunk {
-			chunk[c] = buf.Data[c][pos:end]
-		}
-		out, err := e.Write(chunk)
-		if err != nil {
-			return 0, err
-		}
-		put(out)
-	}
-	out, err := e.Flush()
-	if err != nil {
-		return 0, err
-	}
-	put(out)
-	if noise == 0 {
-		return math.Inf(1), nil
-	}
-	return 10 * math.Log10(sig/noise), nil
-}
-
-// writeAudio encodes buf to path ("-" for standard output); a file appears
-// whole or not at all.
-func writeAudio(f *factory.Factory, path, format string, buf *audio.Buffer) error {
-	encode := func(w io.Writer) error {
-		if format == "flac" {
-			return audio.EncodeFLAC(w, buf)
-		}
-		return audio.EncodeWAV(w, buf)
-	}
-	var err error
-	if path == "-" {
-		err = encode(f.IOStreams.Out)
-	} else {
-		err = atomicfile.Write(path, 0o644, encode)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	return nil
 }

@@ -127,6 +127,9 @@ func TestEmbedRunErrors(t *testing.T) {
 			if err := embedRun(&o); !errors.Is(err, tt.want) {
 				t.Fatalf("embedRun error = %v, want %v", err, tt.want)
 			}
+			if _, err := os.Stat(o.Out); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a failed embed left %s behind (stat: %v)", o.Out, err)
+			}
 		})
 	}
 	t.Run("no key", func(t *testing.T) {
@@ -137,4 +140,26 @@ func TestEmbedRunErrors(t *testing.T) {
 			t.Fatalf("embedRun without a key: %v, want a flag error", err)
 		}
 	})
+}
+
+// TestEmbedRunToPipe writes to standard output, which cannot seek: the WAV
+// leaves its length unknown and still decodes whole, with the mark.
+func TestEmbedRunToPipe(t *testing.T) {
+	t.Parallel()
+	b := setup(t, map[string]string{KeyEnv: testKey})
+	in := writeSong(t, b.dir, 8, 22050, 2)
+	if err := embedRun(&EmbedOptions{Factory: b.f, In: in, Out: "-", ID: 0xdef, Strength: 1, Format: "wav"}); err != nil {
+		t.Fatalf("embedRun: %v", err)
+	}
+	buf, err := audio.Decode(b.out, audio.FormatUnknown, audio.Limits{})
+	if err != nil {
+		t.Fatalf("decode standard output: %v", err)
+	}
+	if buf.Frames() != 8*22050 {
+		t.Fatalf("standard output holds %d frames, want %d", buf.Frames(), 8*22050)
+	}
+	m, _ := watermark.New(watermark.Config{Key: []byte(testKey)})
+	if rs, err := m.Detect(buf.Data, buf.Rate); err != nil || len(rs) == 0 || rs[0].ID != 0xdef {
+		t.Fatalf("Detect on standard output = %v, %v; want id def", rs, err)
+	}
 }

@@ -154,6 +154,29 @@ func readAudio(f *factory.Factory, path string, maxDur time.Duration) (*audio.Bu
 	return b, nil
 }
 
+// openAudio opens path ("-" for standard input) for decoding a block at a
+// time; the returned function closes it.
+func openAudio(f *factory.Factory, path string, maxDur time.Duration) (*audio.Reader, func(), error) {
+	lim := audio.Limits{MaxDuration: maxDur}
+	if path == "-" {
+		r, err := audio.NewReader(f.IOStreams.In, audio.FormatUnknown, lim)
+		if err != nil {
+			return nil, nil, fmt.Errorf("standard input: %w", err)
+		}
+		return r, func() {}, nil
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := audio.NewReader(fh, audio.FormatUnknown, lim)
+	if err != nil {
+		fh.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, func() { fh.Close() }, nil
+}
+
 // newMarker builds the engine from a key and strength.
 func newMarker(key []byte, strength float64) (*watermark.Marker, error) {
 	m, err := watermark.New(watermark.Config{Key: key, Strength: strength})
