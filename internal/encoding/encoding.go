@@ -56,7 +56,7 @@ const (
 
 // Marker embeds and detects sound links; *watermark.Marker satisfies it.
 type Marker interface {
-	Embed(samples [][]float32, rate int, id watermark.ID) error
+	EmbedStream(dst watermark.SampleWriter, src watermark.SampleReader, id watermark.ID) (watermark.StreamStats, error)
 	Detect(samples [][]float32, rate int) ([]watermark.Result, error)
 }
 

@@ -1,7 +1,6 @@
 package encoding
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -115,25 +114,27 @@ func (s *Service) run(ctx context.Context, j *job) error {
 		return err
 	}
 	defer in.remove()
-	buf, err := step(s, ctx, j.ID, StageDecoding, &t.DecodeMS, func() (*audio.Buffer, error) { return s.decode(in) })
+	src, err := step(s, ctx, j.ID, StageDecoding, &t.DecodeMS, func() (*audio.Reader, error) { return s.open(in) })
 	if err != nil {
 		return err
 	}
-	if _, err := step(s, ctx, j.ID, StageEncoding, &t.MarkMS, func() (bool, error) { return true, s.mark(j, buf) }); err != nil {
-		return err
-	}
-	out, err := step(s, ctx, j.ID, "", &t.EncodeMS, func() (*encoded, error) { return s.encode(buf) })
+	// Decoding goes on through the encoding stage: the song passes through
+	// the decoder, the mark and the encoder a block at a time.
+	var passMS int64
+	out, err := step(s, ctx, j.ID, StageEncoding, &passMS, func() (*encoded, error) { return s.markSong(j, src) })
 	if err != nil {
 		return err
 	}
 	defer out.remove()
+	t.DecodeMS += out.stats.Read.Milliseconds()
+	t.MarkMS, t.EncodeMS = out.stats.Mark.Milliseconds(), out.stats.Write.Milliseconds()
 	name, err := step(s, ctx, j.ID, StageStoring, &t.StoreMS, func() (string, error) { return s.store(ctx, j, out) })
 	if err != nil {
 		return err
 	}
 	return s.record(ctx, j, &result{
 		InputFormat: string(in.format), BlobName: name, Format: string(out.format),
-		DurationMS: buf.Duration().Milliseconds(), SampleRate: int64(buf.Rate), Channels: int64(buf.Channels()), Size: out.size,
+		DurationMS: out.duration().Milliseconds(), SampleRate: int64(out.rate), Channels: int64(out.channels), Size: out.size,
 		Timings: t,
 	})
 }
@@ -193,39 +194,25 @@ func (s *Service) download(ctx context.Context, j *job) (*download, error) {
 	return d, nil
 }
 
-// decode decodes the download, then removes it.
-func (s *Service) decode(d *download) (*audio.Buffer, error) {
-	defer d.remove()
+// open starts decoding the download: it reads the song's header.
+func (s *Service) open(d *download) (*audio.Reader, error) {
 	if _, err := d.f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("rewind download: %w", err)
 	}
-	buf, err := audio.Decode(bufio.NewReaderSize(d.f, 1<<20), audio.Format(d.format), s.decodeLimits())
+	src, err := audio.NewReader(d.f, audio.Format(d.format), s.decodeLimits())
 	if err != nil {
 		return nil, decodeError(err, s.cfg.MaxDuration)
 	}
-	return buf, nil
-}
-
-// mark embeds the job's sound link into buf.
-func (s *Service) mark(j *job, buf *audio.Buffer) error {
-	id, err := watermark.ParseID(j.SoundLink)
-	if err != nil {
-		return fmt.Errorf("sound link id %q: %w", j.SoundLink, err)
-	}
-	if err := s.cfg.Marker.Embed(buf.Data, buf.Rate, id); err != nil {
-		if errors.Is(err, watermark.ErrTooShort) {
-			return permanent(err, "the song is too short to carry a sound link: it needs at least %.1f seconds", 3*watermark.PeriodDuration/1e9)
-		}
-		return permanent(err, "the audio could not be marked (it has an unusual sample rate or channel layout)")
-	}
-	return nil
+	return src, nil
 }
 
 // encoded is the output file of an attempt.
 type encoded struct {
-	f      *os.File
-	format audio.Format
-	size   int64
+	f              *os.File
+	format         audio.Format
+	size           int64
+	rate, channels int
+	stats          watermark.StreamStats
 }
 
 func (e *encoded) remove() {
@@ -233,39 +220,73 @@ func (e *encoded) remove() {
 	os.Remove(e.f.Name())
 }
 
-// encode writes buf as WAV (or FLAC, for a FLAC input when MatchFLAC is
-// set) into a temporary file, rewound.
-func (s *Service) encode(buf *audio.Buffer) (*encoded, error) {
+func (e *encoded) duration() time.Duration {
+	return time.Duration(float64(e.stats.Frames) / float64(e.rate) * float64(time.Second))
+}
+
+// markSong reads the rest of src, marks it with the job's sound link and
+// writes it as WAV (or FLAC, for a FLAC input when MatchFLAC is set) into
+// a temporary file, rewound: one pass, a block at a time, so the song is
+// never held whole.
+func (s *Service) markSong(j *job, src *audio.Reader) (*encoded, error) {
+	id, err := watermark.ParseID(j.SoundLink)
+	if err != nil {
+		return nil, fmt.Errorf("sound link id %q: %w", j.SoundLink, err)
+	}
 	format := audio.FormatWAV
-	if buf.Format == audio.FormatFLAC && s.cfg.MatchFLAC {
+	if src.Format() == audio.FormatFLAC && s.cfg.MatchFLAC {
 		format = audio.FormatFLAC
 	}
 	f, err := os.CreateTemp(s.cfg.TempDir, "encoded-*")
 	if err != nil {
 		return nil, fmt.Errorf("temp file: %w", err)
 	}
-	e := &encoded{f: f, format: format}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if format == audio.FormatFLAC {
-		err = audio.EncodeFLAC(bw, buf)
-	} else {
-		err = audio.EncodeWAV(bw, buf)
-	}
+	e := &encoded{f: f, format: format, rate: src.Rate(), channels: src.Channels()}
+	err = e.write(s.cfg.Marker, src, id)
 	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		err = fmt.Errorf("encode %s: %w", format, err)
-	} else if e.size, err = f.Seek(0, io.SeekCurrent); err != nil {
-		err = fmt.Errorf("encoded size: %w", err)
-	} else if _, err = f.Seek(0, io.SeekStart); err != nil {
-		err = fmt.Errorf("rewind encoded: %w", err)
+		if e.size, err = f.Seek(0, io.SeekCurrent); err != nil {
+			err = fmt.Errorf("encoded size: %w", err)
+		} else if _, err = f.Seek(0, io.SeekStart); err != nil {
+			err = fmt.Errorf("rewind encoded: %w", err)
+		}
 	}
 	if err != nil {
 		e.remove()
-		return nil, err
+		return nil, markError(err, s.cfg.MaxDuration)
 	}
 	return e, nil
+}
+
+// write runs src through the marker into e's file.
+func (e *encoded) write(m Marker, src *audio.Reader, id watermark.ID) error {
+	dst, err := audio.NewWriter(e.f, e.format, audio.Header{Rate: src.Rate(), Channels: src.Channels(), BitDepth: src.BitDepth()})
+	if err != nil {
+		return err
+	}
+	if e.stats, err = m.EmbedStream(dst, src, id); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := dst.Close(); err != nil {
+		return fmt.Errorf("encode %s: %w", e.format, err)
+	}
+	e.stats.Write += time.Since(start)
+	return nil
+}
+
+// markError turns a failure of the decode, mark and encode pass into a
+// job error: the song's own faults are permanent, the rest keyward's.
+func markError(err error, maxDuration time.Duration) error {
+	switch {
+	case errors.Is(err, watermark.ErrTooShort):
+		return permanent(err, "the song is too short to carry a sound link: it needs at least %.1f seconds", 3*watermark.PeriodDuration/1e9)
+	case errors.Is(err, watermark.ErrInput):
+		return permanent(err, "the audio could not be marked (it has an unusual sample rate or channel layout)")
+	case errors.Is(err, audio.ErrFormat), errors.Is(err, audio.ErrUnsupported),
+		errors.Is(err, audio.ErrTooLong), errors.Is(err, audio.ErrEmpty):
+		return decodeError(err, maxDuration)
+	}
+	return fmt.Errorf("mark and encode: %w", err)
 }
 
 // store puts the encoded file in the blob store and returns its name.
