@@ -32,6 +32,11 @@ type Config struct {
 	Workers        int
 	Verbose        bool
 	Key            []byte
+	// Engine is "keyward" or "audiowmark" (the command on PATH).
+	Engine string
+	// CLI also times "keyward watermark embed" and "detect" end to end,
+	// built from this checkout, on every song.
+	CLI bool
 
 	fpPerSong, songCount int
 }
@@ -45,6 +50,8 @@ func defaultConfig() Config {
 		Excerpts:       3,
 		FalsePositives: 500,
 		Workers:        2,
+		Engine:         "keyward",
+		CLI:            true,
 		Key:            []byte("keyward bench watermark key 0001"),
 	}
 }
@@ -280,15 +287,6 @@ func cut(b *audio.Buffer, start, n int) *audio.Buffer {
 	return out
 }
 
-func found(rs []watermark.Result, id watermark.ID) bool {
-	for _, r := range rs {
-		if r.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
 type tally struct {
 	mu     sync.Mutex
 	ok, n  map[string]int
@@ -346,10 +344,29 @@ func run(cfg Config, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(work)
 
+	var eng engine = keywardEngine{marker}
+	switch cfg.Engine {
+	case "keyward":
+	case "audiowmark":
+		if eng, err = newAudiowmark(work); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("-engine %q: want keyward or audiowmark", cfg.Engine)
+	}
+	var bin string
+	if cfg.CLI && cfg.Engine == "keyward" {
+		if bin, err = buildKeyward(work); err != nil {
+			return err
+		}
+	}
+
 	// Phase 1, sequential so CPU time is the watermark's alone: decode,
 	// mark, measure quality and time.
 	var songs []*song
 	var embedCPU, detectCPU, minutes float64
+	var cliEmbed, cliDetect float64
+	var cliRSS int64
 	var snrs, segs []float64
 	for i, p := range paths {
 		dir := filepath.Join(work, fmt.Sprint(i))
@@ -365,24 +382,38 @@ func run(cfg Config, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "skip %s: shorter than %g s\n", filepath.Base(p), cfg.MinSeconds)
 			continue
 		}
+		src := filepath.Join(dir, "src.wav")
 		s := &song{name: filepath.Base(p), buf: buf, id: watermark.ID(0x5eed000000000000 | uint64(i)*0x9e3779b97f4a7c15>>16)}
-		marked := &audio.Buffer{Rate: buf.Rate, BitDepth: 16, Data: make([][]float32, buf.Channels())}
-		for c, ch := range buf.Data {
-			marked.Data[c] = slices.Clone(ch)
-		}
-		c0 := cpuSeconds()
-		if err := marker.Embed(marked.Data, marked.Rate, s.id); err != nil {
+		c0 := childCPU()
+		marked, err := eng.embed(dir, src, buf, s.id)
+		if err != nil {
 			return fmt.Errorf("embed %s: %w", s.name, err)
 		}
-		c1 := cpuSeconds()
-		rs, err := marker.Detect(marked.Data, marked.Rate)
-		c2 := cpuSeconds()
+		c1 := childCPU()
+		ids, err := eng.detect(dir, marked)
+		c2 := childCPU()
 		if err != nil {
 			return fmt.Errorf("detect %s: %w", s.name, err)
 		}
 		embedCPU += c1 - c0
 		detectCPU += c2 - c1
 		minutes += buf.Duration().Minutes()
+		if bin != "" {
+			out := filepath.Join(dir, "cli.wav")
+			e, err := runCLI(bin, cfg.Key, "watermark", "embed", src, out, "--id", s.id.String(),
+				"--strength", fmt.Sprint(cfg.Strength), "--max-duration", "2h")
+			if err != nil {
+				return err
+			}
+			d, err := runCLI(bin, cfg.Key, "watermark", "detect", out, "--max-duration", "2h")
+			if err != nil {
+				return err
+			}
+			os.Remove(out)
+			cliEmbed += e.cpu
+			cliDetect += d.cpu
+			cliRSS = max(cliRSS, e.maxRSS)
+		}
 		s.marked = marked
 		s.snr, s.seg = SNR(buf, marked)
 		snrs = append(snrs, s.snr)
@@ -391,8 +422,9 @@ func run(cfg Config, stdout, stderr io.Writer) error {
 		if err := writeWAV(s.wav, marked); err != nil {
 			return err
 		}
+		os.Remove(src)
 		songs = append(songs, s)
-		fmt.Fprintf(stderr, "%-32s %5.1fs %dHz %dch SNR %.1f segSNR %.1f clean=%v\n", s.name, buf.Duration().Seconds(), buf.Rate, buf.Channels(), s.snr, s.seg, found(rs, s.id))
+		fmt.Fprintf(stderr, "%-32s %5.1fs %dHz %dch SNR %.1f segSNR %.1f clean=%v\n", s.name, buf.Duration().Seconds(), buf.Rate, buf.Channels(), s.snr, s.seg, slices.Contains(ids, s.id))
 	}
 	if len(songs) == 0 {
 		return fmt.Errorf("no usable songs in %s", cfg.Songs)
@@ -426,9 +458,9 @@ func run(cfg Config, stdout, stderr io.Writer) error {
 				os.MkdirAll(dir, 0o755)
 				switch jb.a.name {
 				case "excerpts":
-					runExcerpts(marker, dir, jb.s, jb.k, cfg, t, stderr)
+					runExcerpts(eng, dir, jb.s, jb.k, cfg, t, stderr)
 				case "fp":
-					n, fp := scanFP(marker, jb.s, jb.k, cfg, stderr)
+					n, fp := scanFP(eng, dir, jb.s, jb.k, cfg, stderr)
 					fpMu.Lock()
 					fpScanned += n
 					fpCount += fp
@@ -437,9 +469,9 @@ func run(cfg Config, stdout, stderr io.Writer) error {
 					b, err := jb.a.run(dir, jb.s.wav, jb.s.marked, uint64(jb.k))
 					ok := false
 					if err == nil {
-						var rs []watermark.Result
-						rs, err = marker.Detect(b.Data, b.Rate)
-						ok = err == nil && found(rs, jb.s.id)
+						var rs []watermark.ID
+						rs, err = eng.detect(dir, b)
+						ok = err == nil && slices.Contains(rs, jb.s.id)
 						if cfg.Verbose {
 							fmt.Fprintf(stderr, "%-12s %-32s ok=%v %v\n", jb.a.name, jb.s.name, ok, rs)
 						}
@@ -470,11 +502,19 @@ func run(cfg Config, stdout, stderr io.Writer) error {
 	wg.Wait()
 
 	// Report.
-	fmt.Fprintf(stdout, "songs: %d (%.1f min of audio), strength %.2f\n", len(songs), minutes, cfg.Strength)
+	fmt.Fprintf(stdout, "engine %s; songs: %d (%.1f min of audio), strength %.2f\n", cfg.Engine, len(songs), minutes, cfg.Strength)
 	fmt.Fprintf(stdout, "quality: SNR mean %.1f dB (min %.1f), segmental SNR mean %.1f dB (min %.1f)\n",
 		mean(snrs), slices.Min(snrs), mean(segs), slices.Min(segs))
-	fmt.Fprintf(stdout, "cpu: embed %.3f s/min, detect %.3f s/min (one core; ×3 for a 3-minute song)\n",
-		embedCPU/minutes, detectCPU/minutes)
+	what := "in process, the engine alone"
+	if cfg.Engine == "audiowmark" {
+		what = "the audiowmark command, WAV in and out"
+	}
+	fmt.Fprintf(stdout, "cpu: embed %.3f s/min, detect %.3f s/min (%s; one core; ×3 for a 3-minute song)\n",
+		embedCPU/minutes, detectCPU/minutes, what)
+	if bin != "" {
+		fmt.Fprintf(stdout, "cli: keyward watermark embed %.3f s/min, detect %.3f s/min (user+sys, WAV in and out, GOMAXPROCS=1); embed peak RSS %.1f MB\n",
+			cliEmbed/minutes, cliDetect/minutes, float64(cliRSS)/1024)
+	}
 	fmt.Fprintf(stdout, "\n%-16s %9s %7s\n", "attack", "recovered", "share")
 	names := make([]string, 0, len(sel)+2)
 	for _, a := range sel {
@@ -511,7 +551,7 @@ func mean(v []float64) float64 {
 }
 
 // runExcerpts cuts random 10 s and 5 s excerpts of the song after MP3 128.
-func runExcerpts(m *watermark.Marker, dir string, s *song, k int, cfg Config, t *tally, stderr io.Writer) {
+func runExcerpts(eng engine, dir string, s *song, k int, cfg Config, t *tally, stderr io.Writer) {
 	b, err := viaLame(1, "-b", "128")(dir, s.wav, s.marked, 0)
 	if err != nil {
 		fmt.Fprintf(stderr, "excerpts on %s: %v\n", s.name, err)
@@ -526,8 +566,8 @@ func runExcerpts(m *watermark.Marker, dir string, s *song, k int, cfg Config, t 
 				break
 			}
 			start := rng.IntN(b.Frames() - n)
-			rs, err := m.Detect(cut(b, start, n).Data, b.Rate)
-			ok := err == nil && found(rs, s.id)
+			rs, err := eng.detect(dir, cut(b, start, n))
+			ok := err == nil && slices.Contains(rs, s.id)
 			if cfg.Verbose {
 				fmt.Fprintf(stderr, "%-12s %-32s @%.1fs ok=%v %v\n", name, s.name, float64(start)/float64(b.Rate), ok, rs)
 			}
@@ -538,7 +578,7 @@ func runExcerpts(m *watermark.Marker, dir string, s *song, k int, cfg Config, t 
 
 // scanFP scans unmarked excerpts of 5–30 s of the original song and
 // returns how many it scanned and how many ids it (wrongly) found.
-func scanFP(m *watermark.Marker, s *song, k int, cfg Config, stderr io.Writer) (scanned, fps int) {
+func scanFP(eng engine, dir string, s *song, k int, cfg Config, stderr io.Writer) (scanned, fps int) {
 	b := s.buf
 	rng := rand.New(rand.NewPCG(uint64(k), 1234))
 	n := cfg.fpPerSong
@@ -552,7 +592,7 @@ func scanFP(m *watermark.Marker, s *song, k int, cfg Config, stderr io.Writer) (
 			l = b.Frames() - 1
 		}
 		start := rng.IntN(b.Frames() - l)
-		rs, err := m.Detect(cut(b, start, l).Data, b.Rate)
+		rs, err := eng.detect(dir, cut(b, start, l))
 		scanned++
 		if err == nil && len(rs) > 0 {
 			fps += len(rs)

@@ -34,7 +34,7 @@ func TestRunSmall(t *testing.T) {
 	if err := run(cfg, &out, &errOut); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"songs: 2", "quality: SNR", "cpu: embed", "mp3-128", "2/2", "excerpt-5s", "false positives: 0 ids"} {
+	for _, want := range []string{"songs: 2", "quality: SNR", "cpu: embed", "cli: keyward watermark embed", "mp3-128", "2/2", "excerpt-5s", "false positives: 0 ids"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("bench output lacks %q:\n%s", want, out.String())
 		}

@@ -3,7 +3,8 @@
 // sox, and prints per attack the share of songs whose id was recovered,
 // together with the marked songs' SNR and segmental SNR, the CPU time of
 // embedding and detection per minute of audio, excerpt recovery and false
-// positives on unmarked music. See README.md.
+// positives on unmarked music. With -engine audiowmark the same matrix runs
+// on the audiowmark command instead. See README.md.
 package main
 
 import (
@@ -24,6 +25,8 @@ func main() {
 	flag.IntVar(&cfg.FalsePositives, "fp", cfg.FalsePositives, "unmarked excerpts of 5–30 s to scan for false positives")
 	flag.IntVar(&cfg.Workers, "j", cfg.Workers, "parallel workers for the attack phase")
 	flag.BoolVar(&cfg.Verbose, "v", cfg.Verbose, "log every detection")
+	flag.StringVar(&cfg.Engine, "engine", cfg.Engine, "engine under test: keyward, or audiowmark (the command on PATH, at its defaults)")
+	flag.BoolVar(&cfg.CLI, "cli", cfg.CLI, "also time keyward watermark embed and detect end to end (CPU and peak RSS), built from this checkout")
 	flag.Parse()
 	if err := run(cfg, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/watermark:", err)
