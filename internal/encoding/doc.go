@@ -33,8 +33,9 @@
 // # The worker
 //
 // A job runs on River (package jobs): downloading (through the guard of
-// package fetch), decoding (package audio), encoding (the watermark embed),
-// storing (package blob). Transient faults (a timeout, a 5xx, a broken
+// package fetch) to a temporary file, then decoding (package audio) and
+// encoding (the watermark embed and the output file) in one streamed pass
+// that never holds the whole song, then storing (package blob). Transient faults (a timeout, a 5xx, a broken
 // connection) are retried with backoff up to jobs.Config.MaxAttempts; a
 // permanent fault ends the job "failed" at once. A job killed with its
 // process resumes from the start on the next node or restart; the worker is
