@@ -2,8 +2,8 @@
 // time-limited, signed links to download them.
 //
 // Two implementations satisfy [Store]: [Local], a directory (the default,
-// inside the data directory), whose links point at keyward's own
-// [Local.Handler]; and [S3], any S3-compatible object store (AWS S3, MinIO,
+// inside the data directory), whose links point at keyward itself (the
+// Encoding API serves them with [Local.OpenLink]); and [S3], any S3-compatible object store (AWS S3, MinIO,
 // Ceph, R2, …) through minio-go, whose links are presigned GET URLs served
 // by the store itself. S3 is the scale-out option:
 // every node sees every file.

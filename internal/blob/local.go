@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"mime"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,11 +17,9 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/atomicfile"
-	"github.com/keyward/keyward/internal/envelope"
-	"github.com/keyward/keyward/internal/errcode"
 )
 
-// DefaultFilesPath is where [Local.Handler] is mounted by default.
+// DefaultFilesPath is the path the links point under by default.
 const DefaultFilesPath = "/v3/sl/files/"
 
 // LocalConfig configures a [Local] store.
@@ -38,7 +34,7 @@ type LocalConfig struct {
 	// BaseURL is the server's public address, e.g. "https://kw.example.com";
 	// links are BaseURL + FilesPath + name + "?exp=…&sig=…". Required.
 	BaseURL string
-	// FilesPath is the path [Local.Handler] is mounted at, ending in '/'.
+	// FilesPath is the path the links point under, ending in '/'.
 	// Default [DefaultFilesPath].
 	FilesPath string
 	// NowFunc is the clock. Default time.Now.
@@ -144,64 +140,40 @@ func (l *Local) sign(name string, exp int64) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// Pattern returns the ServeMux pattern of [Local.Handler]:
-// "GET " + FilesPath + "{name}".
+// Errors of [Local.OpenLink].
+var (
+	// ErrLinkInvalid means the link's signature does not match its name
+	// and expiry.
+	ErrLinkInvalid = errors.New("blob: the download link is not valid")
+	// ErrLinkExpired means the link's expiry has passed.
+	ErrLinkExpired = errors.New("blob: the download link has expired")
+)
+
+// Pattern returns the ServeMux pattern of the links [Local.SignedURL]
+// makes: "GET " + FilesPath + "{name}". The Encoding API serves it with
+// [Local.OpenLink].
 func (l *Local) Pattern() string { return "GET " + l.cfg.FilesPath + "{name}" }
 
-// Handler serves signed links: GET FilesPath{name}?exp=&sig=. It needs no
-// token: the signature is the credential. A bad or expired signature is
-// answered 403 in the JSON envelope, a missing file 404. Range requests are
-// honoured.
-func (l *Local) Handler() http.Handler {
-	return http.HandlerFunc(l.handleFile)
-}
-
-// handleFile serves GET /v3/sl/files/{name}.
-func (l *Local) handleFile(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	if name == "" {
-		name = strings.TrimPrefix(r.URL.Path, l.cfg.FilesPath)
-	}
-	q := r.URL.Query()
-	exp, err := strconv.ParseInt(q.Get("exp"), 10, 64)
-	if !ValidName(name) || err != nil || !hmac.Equal([]byte(q.Get("sig")), []byte(l.sign(name, exp))) {
-		envelope.Error(w, r, errcode.Errorf(errcode.Forbidden, "the download link is not valid"))
-		return
+// OpenLink opens the file that a link made by [Local.SignedURL] names,
+// given the link's name and query (exp, sig). It returns ErrLinkInvalid
+// when the signature does not match, ErrLinkExpired when the link has
+// expired, and ErrNotFound when the file is gone.
+func (l *Local) OpenLink(name string, query url.Values) (*os.File, error) {
+	exp, err := strconv.ParseInt(query.Get("exp"), 10, 64)
+	if !ValidName(name) || err != nil || !hmac.Equal([]byte(query.Get("sig")), []byte(l.sign(name, exp))) {
+		return nil, ErrLinkInvalid
 	}
 	if l.cfg.NowFunc().Unix() > exp {
-		envelope.Error(w, r, errcode.Errorf(errcode.Forbidden, "the download link has expired; ask for the job's status again to get a new one"))
-		return
+		return nil, ErrLinkExpired
 	}
 	f, err := os.Open(filepath.Join(l.cfg.Dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			envelope.Error(w, r, errcode.Errorf(errcode.NotFound, "the file no longer exists"))
-			return
-		}
-		envelope.Error(w, r, fmt.Errorf("blob: open %s: %w", name, err))
-		return
+		return nil, fmt.Errorf("blob: open %s: %w", name, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		envelope.Error(w, r, fmt.Errorf("blob: stat %s: %w", name, err))
-		return
-	}
-	ct := mime.TypeByExtension(filepath.Ext(name))
-	switch filepath.Ext(name) {
-	case ".wav":
-		ct = "audio/wav"
-	case ".flac":
-		ct = "audio/flac"
-	}
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", "attachment; filename=\""+name+"\"")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, max-age=0")
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	return f, nil
 }
 
 // ctxReader stops a copy when ctx ends.

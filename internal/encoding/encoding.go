@@ -109,6 +109,10 @@ type Config struct {
 	Jobs jobs.Config
 	// Blob stores the encoded songs. Required.
 	Blob blob.Store
+	// LocalFiles is set when Blob is a local directory: the service then
+	// serves the signed links it hands out (GET /v3/sl/files/{name}). With
+	// an S3 store the links point at the bucket and it is nil.
+	LocalFiles *blob.Local
 	// Fetcher downloads songs. Required.
 	Fetcher Fetcher
 	// Marker embeds and detects the sound links. Required.
@@ -229,8 +233,8 @@ type Route struct {
 	Handler http.Handler
 }
 
-// Routes returns the service's routes. When the blob store is a
-// *blob.Local, the signed download route is among them (Public).
+// Routes returns the service's routes. With [Config.LocalFiles], the signed
+// download route is among them (Public).
 func (s *Service) Routes() []Route {
 	profiles := token.ProfileSet(token.Request, token.QSH)
 	rs := []Route{
@@ -238,8 +242,8 @@ func (s *Service) Routes() []Route {
 		{Pattern: "POST /v3/sl/query", Policy: auth.Route{APIID: APIQuery, Group: Group, Profiles: profiles}, Handler: http.HandlerFunc(s.handleQuery)},
 		{Pattern: "POST /v3/sl/detect", Policy: auth.Route{APIID: APIDetect, Group: Group, Profiles: profiles}, Handler: http.HandlerFunc(s.handleDetect)},
 	}
-	if l, ok := s.cfg.Blob.(*blob.Local); ok {
-		rs = append(rs, Route{Pattern: l.Pattern(), Public: true, Handler: l.Handler()})
+	if s.cfg.LocalFiles != nil {
+		rs = append(rs, Route{Pattern: s.cfg.LocalFiles.Pattern(), Public: true, Handler: http.HandlerFunc(s.handleFile)})
 	}
 	return rs
 }

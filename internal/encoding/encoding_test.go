@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -276,7 +277,7 @@ func setupLimits(t *testing.T, jc jobs.Config, maxBytes int64, maxDuration time.
 	}
 	b.open = func(t *testing.T) *encoding.Service {
 		svc, err := encoding.Open(context.Background(), encoding.Config{
-			Jobs: jc, Blob: store, Fetcher: f, Marker: m, TempDir: b.tempDir,
+			Jobs: jc, Blob: store, LocalFiles: store, Fetcher: f, Marker: m, TempDir: b.tempDir,
 			MaxDuration: maxDuration, Logger: logger, MatchFLAC: true,
 		})
 		if err != nil {
@@ -654,5 +655,56 @@ func TestAttemptNotRecorded(t *testing.T) {
 	e := b.wait(t, 31, b.start(t, 31, src, "Frozen"), time.Minute)
 	if e.str("status") != encoding.StatusFailed || !strings.Contains(e.str("message"), "internal error") {
 		t.Fatalf("job whose attempt could not be recorded: %v, want failed with an internal error", e)
+	}
+}
+
+// TestSignedLinks serves a complete answer's link from the local store:
+// ranges, the headers of a download, 403 in the envelope for a tampered
+// signature and 404 once the file is gone.
+func TestSignedLinks(t *testing.T) {
+	t.Parallel()
+	b := setup(t, jobs.Config{SQLitePath: filepath.Join(t.TempDir(), "jobs.db")})
+	src := b.songs.add("linked.wav", wavBytes(t, music(5, 44100, 22)))
+	e := b.wait(t, 32, b.start(t, 32, src, "Linked"), time.Minute)
+	link := e.str("url")
+	if e.str("status") != encoding.StatusComplete || link == "" {
+		t.Fatalf("job: %v", e)
+	}
+	req, _ := http.NewRequest(http.MethodGet, link, nil)
+	req.Header.Set("Range", "bytes=0-3")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	h := resp.Header
+	if resp.StatusCode != 206 || string(body) != "RIFF" || h.Get("Content-Type") != "audio/wav" ||
+		!strings.HasPrefix(h.Get("Content-Disposition"), "attachment;") || h.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("ranged GET of the link: %d %q %v", resp.StatusCode, body, h)
+	}
+	for _, tc := range []struct {
+		name, url string
+		status    int
+		code      string
+	}{
+		{"tampered", strings.Replace(link, "sig=", "sig=x", 1), 403, "FORBIDDEN"},
+		{"gone", link, 404, "NOT_FOUND"},
+	} {
+		if tc.name == "gone" {
+			if err := os.Remove(filepath.Join(b.blobDir, path.Base(strings.SplitN(link, "?", 2)[0]))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, err := http.Get(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env envelopeOf
+		json.NewDecoder(resp.Body).Decode(&env)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || env.errCode() != tc.code {
+			t.Errorf("%s link: %d %v, want %d %s", tc.name, resp.StatusCode, env, tc.status, tc.code)
+		}
 	}
 }

@@ -370,17 +370,19 @@ func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	var files blob.Store
+	var local *blob.Local // the songs' directory, when they are not on S3
 	if cfg.S3.Bucket != "" {
 		files, err = blob.NewS3(blob.S3Config{
 			Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region, Bucket: cfg.S3.Bucket, Prefix: cfg.S3.Prefix,
 			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey,
 		})
 	} else {
-		files, err = blob.NewLocal(blob.LocalConfig{
+		local, err = blob.NewLocal(blob.LocalConfig{
 			Dir:     filepath.Join(cfg.Data, "files"),
 			Secret:  s.sealer.DeriveKey("blob links", 32),
 			BaseURL: cfg.PublicURL,
 		})
+		files = local
 	}
 	if err != nil {
 		return nil, fmt.Errorf("files: %w", err)
@@ -396,7 +398,7 @@ func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
 		jc = jobs.Config{PostgresURL: cfg.Database}
 	}
 	enc, err := encoding.Open(ctx, encoding.Config{
-		Jobs: jc, Blob: files, Fetcher: f, Marker: marker,
+		Jobs: jc, Blob: files, LocalFiles: local, Fetcher: f, Marker: marker,
 		TempDir: filepath.Join(cfg.Data, "tmp"), Logger: s.log,
 	})
 	if err != nil {
