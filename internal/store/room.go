@@ -224,8 +224,7 @@ func (s *Store) StartSession(ctx context.Context, roomID string, at time.Time) (
 }
 
 func endSession(ctx context.Context, tx *txn, id, reason string, at time.Time) error {
-	if err := tx.exec(ctx, "end session: peers",
-		`UPDATE room_peers SET left_at = $1, reason = $2 WHERE session_id = $3 AND left_at = 0`, ms(at), reason, id); err != nil {
+	if err := peersLeave(ctx, tx, id, "", reason, at); err != nil {
 		return err
 	}
 	n, err := tx.execCount(ctx, "end session",
@@ -265,11 +264,58 @@ func (s *Store) PeerJoined(ctx context.Context, p *rooms.PeerRecord) error {
 
 // PeerLeft implements [rooms.Store].
 func (s *Store) PeerLeft(ctx context.Context, sessionID, peerID, reason string, at time.Time) error {
-	return s.write(ctx, false, func(tx *txn) error {
-		return tx.exec(ctx, "peer left",
-			`UPDATE room_peers SET left_at = $1, reason = $2 WHERE session_id = $3 AND peer_id = $4 AND left_at = 0`,
-			ms(at), reason, sessionID, peerID)
-	})
+	return s.write(ctx, false, func(tx *txn) error { return peersLeave(ctx, tx, sessionID, peerID, reason, at) })
+}
+
+// PeerMinutesRoute is the route name under which peer-minutes are counted
+// in the usage table, beside the API calls: one count per clock minute in
+// which a peer of the credential's tokens was in a room.
+const PeerMinutesRoute = "rooms.peer_minutes"
+
+// peersLeave marks the present peers of a session (one peer, or all when
+// peerID is "") as left at at, and counts their peer-minutes into the
+// usage of the credential that joined them, in the same transaction.
+func peersLeave(ctx context.Context, tx *txn, sessionID, peerID, reason string, at time.Time) error {
+	q := `SELECT seq, credential_id, joined_at FROM room_peers WHERE session_id = $1 AND left_at = 0`
+	args := []any{sessionID}
+	if peerID != "" {
+		q += ` AND peer_id = $2`
+		args = append(args, peerID)
+	}
+	rows, err := tx.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("peers leave: %w", tx.s.d.InterpretError(err))
+	}
+	type stay struct{ seq, cred, joined int64 }
+	var stays []stay
+	for rows.Next() {
+		var st stay
+		if err := rows.Scan(&st.seq, &st.cred, &st.joined); err != nil {
+			rows.Close()
+			return fmt.Errorf("peers leave: %w", err)
+		}
+		stays = append(stays, st)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("peers leave: %w", tx.s.d.InterpretError(err))
+	}
+	left := ms(at)
+	for _, st := range stays {
+		if err := tx.exec(ctx, "peer left",
+			`UPDATE room_peers SET left_at = $1, reason = $2 WHERE seq = $3`, left, reason, st.seq); err != nil {
+			return err
+		}
+		for m := st.joined - st.joined%60000; m <= left; m += 60000 {
+			if err := tx.exec(ctx, "count peer-minute",
+				`INSERT INTO usage_counts (credential_id, route, status, minute, count) VALUES ($1, $2, 200, $3, 1)
+				 ON CONFLICT (credential_id, route, status, minute) DO UPDATE SET count = usage_counts.count + 1`,
+				st.cred, PeerMinutesRoute, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Sessions implements [rooms.Store].

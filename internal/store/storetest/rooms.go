@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/rooms"
+	"github.com/keyward/keyward/internal/store"
 )
 
 // exerciseRooms is the part of the suite for [rooms.Store].
@@ -153,6 +155,19 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 		if m := peers[0].Minutes(time.Time{}); m != 3 {
 			t.Fatalf("peer-a minutes = %v, want 3", m)
+		}
+		// Peer-minutes are in the usage table, by clock minute: peer-a
+		// was in during minutes 0–3 (4), peer-b during 1–5 (5).
+		usage, err := b.st.FindUsage(b.system, &credential.UsageFilter{CredentialID: 9})
+		must(t, "FindUsage", err)
+		total := int64(0)
+		for _, u := range usage {
+			if u.Route == store.PeerMinutesRoute {
+				total += u.Count
+			}
+		}
+		if total != 9 {
+			t.Fatalf("peer-minutes in the usage table = %d, want 9 (%d rows)", total, len(usage))
 		}
 		must(t, "EndSession", b.st.EndSession(ctx, ss2.ID, "ended by host", t0.Add(6*time.Minute)))
 		err = b.st.EndSession(ctx, ss2.ID, "again", t0.Add(7*time.Minute))
