@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/keyward/keyward => ../
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/cristalhq/jwt/v5 v5.4.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/keyward/keyward v0.0.0
