@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/keyward/keyward/internal/rooms/sfu"
 	"log/slog"
 	"maps"
 	"slices"
@@ -184,8 +185,9 @@ type Peer struct {
 	// lastErr limits error{RATE_LIMITED} frames to one a second.
 	lastErr time.Time
 
-	// MediaState is the media layer's per-peer state (issue 16).
-	MediaState any
+	// mediaPeer is the peer's media connection, when the hub has a media
+	// layer.
+	mediaPeer atomic.Pointer[sfu.Peer]
 }
 
 // Identity returns the peer's user_id or participantId.
@@ -675,6 +677,9 @@ func (h *Hub) setMuted(l *live, p *Peer, kind string, muted bool, by string) {
 	p.mu.Lock()
 	p.muted[kind] = muted
 	p.mu.Unlock()
+	if h.cfg.Media != nil {
+		h.cfg.Media.Muted(l.room.ID, p, kind, muted)
+	}
 	b := frame(TypeMuted, map[string]any{"peer_id": p.ID, "kind": kind, "muted": muted, "by": by})
 	for _, q := range l.peers {
 		q.send(b)

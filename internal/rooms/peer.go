@@ -26,16 +26,18 @@ type Conn interface {
 	CloseNow() error
 }
 
-// Media is the seam for the media layer (the SFU of issue 16). The hub
-// tells it who joins and leaves, and hands it the media messages (answer,
-// candidate, publish); it answers peers with [Peer.Send] (offer,
-// candidate, track_published, track_unpublished) and may keep state in
-// [Peer.MediaState].
+// Media is the seam for the media layer ([SFUMedia]). The hub tells it who
+// joins and leaves and who is muted, and hands it the media messages
+// (answer, candidate, publish); it answers peers with [Peer.Send] (offer,
+// candidate, track_published, track_unpublished).
 type Media interface {
 	// PeerJoined is called once a peer is in the room.
 	PeerJoined(roomID string, p *Peer)
 	// PeerLeft is called when a peer has left.
 	PeerLeft(roomID string, p *Peer)
+	// Muted is called when p mutes or unmutes kind ("audio", "video",
+	// "screen"), itself or by a moderator.
+	Muted(roomID string, p *Peer, kind string, muted bool)
 	// Signal handles a media message of p; an error is sent to p as
 	// error{code: MEDIA_UNAVAILABLE}.
 	Signal(ctx context.Context, roomID string, p *Peer, in *Inbound) error

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -79,6 +80,8 @@ type Config struct {
 
 	// Rooms tunes the signal sockets of rooms.
 	Rooms RoomsConfig `koanf:"rooms"`
+	// RTC is where the rooms' media (the SFU) listens.
+	RTC RTCConfig `koanf:"rtc"`
 
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `koanf:"log_level"`
@@ -116,6 +119,19 @@ type RoomsConfig struct {
 	MessageRate int `koanf:"message_rate"`
 }
 
+// RTCConfig places the rooms' media (DESIGN §9 "Media").
+type RTCConfig struct {
+	// UDP is the one UDP address all ICE traffic uses, "off" for rooms
+	// without media. Default 127.0.0.1:0: loopback, on a port picked at
+	// start (clients learn it from the offer), so media reaches only this
+	// machine. To serve other machines set an address and a fixed port
+	// your firewall opens, e.g. 0.0.0.0:7882, and PublicIP behind NAT.
+	UDP string `koanf:"udp"`
+	// PublicIP is the address advertised in candidates when the server is
+	// behind a 1:1 NAT (the UDP port is the same).
+	PublicIP string `koanf:"public_ip"`
+}
+
 // S3Config is an S3-compatible object store.
 type S3Config struct {
 	// Endpoint is the service URL, e.g. https://s3.eu-west-1.amazonaws.com
@@ -150,6 +166,7 @@ func Defaults() Config {
 		Rooms: RoomsConfig{
 			LobbyTimeout: 60 * time.Second, PingInterval: 10 * time.Second, PingTimeout: 20 * time.Second, MessageRate: 50,
 		},
+		RTC: RTCConfig{UDP: "127.0.0.1:0"},
 	}
 }
 
@@ -178,6 +195,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Rooms.LobbyTimeout <= 0 || c.Rooms.PingInterval <= 0 || c.Rooms.PingTimeout < c.Rooms.PingInterval || c.Rooms.MessageRate <= 0 {
 		errs = append(errs, errors.New("rooms: lobby-timeout, ping-interval and message-rate must be positive, ping-timeout at least ping-interval"))
+	}
+	if c.RTC.UDP != "off" {
+		host, port, err := net.SplitHostPort(c.RTC.UDP)
+		if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || (host != "" && net.ParseIP(host) == nil) {
+			errs = append(errs, fmt.Errorf(`rtc-udp %q: want IP:PORT (an IP address, not a name) or "off"`, c.RTC.UDP))
+		}
+	}
+	if c.RTC.PublicIP != "" && net.ParseIP(c.RTC.PublicIP) == nil {
+		errs = append(errs, fmt.Errorf("rtc-public-ip %q: want an IP address", c.RTC.PublicIP))
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		errs = append(errs, errors.New("rate-limit and rate-burst must not be negative"))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/keyward/keyward/internal/rooms/joinpage"
+	"github.com/keyward/keyward/internal/rooms/sfu"
 	"log/slog"
 	"net"
 	"net/http"
@@ -246,9 +248,14 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	if leeway == 0 {
 		leeway = token.DefaultLeeway // as the door reads a zero leeway
 	}
+	media, err := s.openMedia(reg)
+	if err != nil {
+		return nil, err
+	}
 	rs, err := rooms.New(rooms.Config{
 		Store: s.store, Check: door.Check, Logger: s.log,
 		Hub: rooms.HubConfig{
+			Media:      media,
 			RevokeFunc: door.RevokeToken, ResumeKey: s.sealer.DeriveKey("rooms resume", 32), Leeway: leeway,
 			LobbyTimeout: cfg.Rooms.LobbyTimeout, PingInterval: cfg.Rooms.PingInterval, PingTimeout: cfg.Rooms.PingTimeout,
 			MessageRate: cfg.Rooms.MessageRate, MessageBurst: 2 * cfg.Rooms.MessageRate,
@@ -267,6 +274,15 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 		}
 		handle(op, door.Require(auth.Route{APIID: rt.APIID, Profiles: rt.Profiles})(rt.Handler))
 	}
+
+	// The room client page: a user tries a room with nothing but a token.
+	page, err := joinpage.New()
+	if err != nil {
+		return nil, err
+	}
+	handle(openapi.Operation{Pattern: "GET " + joinpage.Path, ID: "rooms.join.page", Summary: "The room client page: ?token=TOKEN joins with an app or apikey token", Tag: "rooms"},
+		http.HandlerFunc(page.ServePage))
+	mux.HandleFunc("GET /rooms/assets/{name}", page.ServeAsset)
 
 	// The Soundlinks Encoding API and its worker.
 	enc, err := s.openEncoding(ctx)
@@ -326,7 +342,7 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	// Operations.
 	for _, op := range []openapi.Operation{
 		{Pattern: "GET /healthz", ID: "keyward.health", Summary: "Liveness: the process answers", Tag: "operations"},
-		{Pattern: "GET /readyz", ID: "keyward.ready", Summary: "Readiness: the store (and Redis) answer", Tag: "operations"},
+		{Pattern: "GET /readyz", ID: "keyward.ready", Summary: "Readiness: the store (and Redis, and the rooms' media socket) answer", Tag: "operations"},
 		{Pattern: "GET /metrics", ID: "keyward.metrics", Summary: "Prometheus metrics (text format, not an envelope)", Tag: "operations"},
 		{Pattern: "GET /openapi.json", ID: "keyward.openapi", Summary: "This document", Tag: "operations"},
 	} {
@@ -339,6 +355,9 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	checks := []ops.Check{{Name: "store", Func: s.store.Ping}}
 	if s.redis != nil {
 		checks = append(checks, ops.Check{Name: "redis", Func: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }})
+	}
+	if s.sfu != nil {
+		checks = append(checks, ops.Check{Name: "media", Func: func(context.Context) error { return s.sfu.Up() }})
 	}
 	oh, err := ops.New(ops.Config{Checks: checks, Gatherer: reg, OpenAPI: doc, Logger: s.log})
 	if err != nil {
@@ -355,6 +374,27 @@ var encodingSummary = map[string]string{
 	"POST /v3/sl/encoding": "Start auto encoding: arg {src, artist} → {query}",
 	"POST /v3/sl/query":    "Query encoding result: arg {query} → {status: processing|complete|failed, message}",
 	"POST /v3/sl/detect":   "Find the sound link in an audio file: arg {src} → {found, soundlink}",
+}
+
+// openMedia opens the rooms' SFU on its UDP address, unless media is off
+// (then rooms carry signals only).
+func (s *Server) openMedia(reg prometheus.Registerer) (rooms.Media, error) {
+	if s.cfg.RTC.UDP == "off" {
+		s.log.Info("rooms: media is off (--rtc-udp off)")
+		return nil, nil
+	}
+	events := &rooms.MediaEvents{}
+	sf, err := sfu.New(sfu.Config{UDPAddr: s.cfg.RTC.UDP, PublicIP: s.cfg.RTC.PublicIP, Logger: s.log, Events: events})
+	if err != nil {
+		return nil, fmt.Errorf("rtc-udp: %w", err)
+	}
+	s.sfu = sf
+	s.closers = append(s.closers, sf.Close)
+	if err := reg.Register(sf.Collector()); err != nil {
+		return nil, fmt.Errorf("media metrics: %w", err)
+	}
+	s.log.Info("rooms: media on UDP", "addr", sf.Addr().String(), "loopback_only", sf.LoopbackOnly())
+	return rooms.NewSFUMedia(sf, events), nil
 }
 
 // openEncoding opens the Encoding API's job queue, file store, download

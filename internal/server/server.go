@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/keyward/keyward/internal/rooms/sfu"
 	"log/slog"
 	"net"
 	"net/http"
@@ -41,6 +42,7 @@ type Server struct {
 	door     atomic.Pointer[auth.Authenticator]
 	bus      *bus.Bus // with Redis: change notices between nodes
 	rooms    *rooms.Service
+	sfu      *sfu.SFU
 	ln       net.Listener
 	http     *http.Server
 

@@ -101,6 +101,8 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 	fl.Duration("rooms-ping-interval", d.Rooms.PingInterval, "how often each signal socket is pinged")
 	fl.Duration("rooms-ping-timeout", d.Rooms.PingTimeout, "how long a silent signal socket is kept")
 	fl.Int("rooms-message-rate", d.Rooms.MessageRate, "signal frames a peer may send per second (burst: twice that)")
+	fl.String("rtc-udp", d.RTC.UDP, `the one UDP address of rooms' media (ICE), IP:PORT; "off": rooms without media`)
+	fl.String("rtc-public-ip", "", "the IP address advertised for media behind a 1:1 NAT")
 	fl.String("log-level", d.LogLevel, "debug, info, warn or error")
 	fl.String("log-format", d.LogFormat, "text or json")
 	fl.Duration("shutdown-timeout", d.ShutdownTimeout, "how long a graceful shutdown may take")
@@ -111,7 +113,7 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 // and "FETCH_ALLOW" to "fetch_allow", "smtp-addr" to "smtp.addr".
 func keyOf(name string) string {
 	k := strings.ToLower(strings.ReplaceAll(name, "-", "_"))
-	for _, table := range []string{"smtp", "s3", "rooms"} {
+	for _, table := range []string{"smtp", "s3", "rooms", "rtc"} {
 		if rest, ok := strings.CutPrefix(k, table+"_"); ok {
 			return table + "." + rest
 		}

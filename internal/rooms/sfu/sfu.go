@@ -175,6 +175,16 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 // Addr is the UDP address ICE traffic arrives at.
 func (s *SFU) Addr() net.Addr { return s.conn.LocalAddr() }
 
+// Up returns nil while the SFU serves, [ErrClosed] after [SFU.Close].
+func (s *SFU) Up() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
 // LoopbackOnly reports whether candidates are held to loopback.
 func (s *SFU) LoopbackOnly() bool { return s.cfg.LoopbackOnly }
 
