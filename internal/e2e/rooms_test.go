@@ -537,3 +537,50 @@ func TestRoomsModeration(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomsBadInput: malformed, unknown and oversized frames and a flood
+// against a real keyward serve; the other peer is unaffected.
+func TestRoomsBadInput(t *testing.T) {
+	t.Parallel()
+	n := startNode(t, "")
+	admin := n.adminCreds()
+	room := makeRoom(t, n, admin, "bad", 0)
+	mk := func(user string) string {
+		tok, err := token.New(token.App, admin.Key, []byte(admin.Secret)).SetKeyID(admin.KID).SetRoom(room).SetUser(user).SetRole("guest").ToJWT()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	a, _, _ := dialRTC(t, n.URL, mk("a"))
+	a.id = selfID(a.expect("joined"))
+	b, _, _ := dialRTC(t, n.URL, mk("b"))
+	b.id = selfID(b.expect("joined"))
+	for frame, code := range map[string]string{`{"type":`: "BAD_MESSAGE", `{"type":"warp"}`: "UNKNOWN_TYPE"} {
+		a.c.Write(context.Background(), websocket.MessageText, []byte(frame))
+		if e := a.expect("error"); e["code"] != code {
+			t.Fatalf("frame %s: %v, want %s", frame, e, code)
+		}
+	}
+	for i := range 1000 {
+		a.c.Write(context.Background(), websocket.MessageText, fmt.Appendf(nil, `{"type":"message","message":%d}`, i))
+	}
+	if e := a.expect("error"); e["code"] != "RATE_LIMITED" {
+		t.Fatalf("flood: %v, want RATE_LIMITED", e)
+	}
+	b.send(map[string]any{"type": "message", "message": "unaffected"})
+	// A sender never gets its own messages: the first a receives is b's.
+	if m := a.expect("message"); m["message"] != "unaffected" || m["from"] != b.id {
+		t.Fatalf("a got %v, want b's message", m)
+	}
+	a.c.Write(context.Background(), websocket.MessageText, []byte(`{"type":"message","message":"`+strings.Repeat("x", 70<<10)+`"}`))
+	<-a.done
+	if code := websocket.CloseStatus(a.err); code != websocket.StatusMessageTooBig {
+		t.Fatalf("oversized frame: closed %d, want 1009", code)
+	}
+	if pl := b.expect("peer_left"); pl["peer_id"] != a.id {
+		t.Fatalf("peer_left = %v", pl)
+	}
+	b.send(map[string]any{"type": "ping"})
+	b.expect("pong")
+}
