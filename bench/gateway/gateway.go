@@ -202,19 +202,21 @@ func Start(cfg Config) (_ *Targets, err error) {
 		return nil, err
 	}
 	gw, err := kwgateway.New(kwgateway.Config{
-		Auth: gwAuth,
 		Routes: []kwgateway.Route{{
 			Prefix:   "/",
 			Upstream: upstream,
 			Auth:     auth.Route{APIID: GatewayAPIID, Profiles: token.ProfileSet(token.Management)},
 		}},
 		Transport: Transport(),
-		Logger:    cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	if ts.Gateway, err = ts.serve("d", Gateway, true, gw); err != nil {
+	gwMux, err := auth.NewMux(gwAuth, gw.Endpoints()...)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if ts.Gateway, err = ts.serve("d", Gateway, true, gwMux); err != nil {
 		return nil, err
 	}
 

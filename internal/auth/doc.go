@@ -3,16 +3,24 @@
 //
 // # Wiring
 //
+// Every service declares its routes as [Endpoint] values, each with its
+// policy ([Route]; nil for a public endpoint), and [NewMux] mounts them all
+// behind the door:
+//
 //	a, err := auth.New(auth.Config{Keys: store, Replay: redisStore, Limiter: limiter,
 //		RateLimit: ratelimit.Limit{Rate: 50, Burst: 100}, Usage: usage, Metrics: metrics})
 //	defer a.Close()
-//	mux.Handle("POST /v3/sl/encoding", a.Require(auth.Route{
-//		APIID: "sl.encoding.start", Group: "encoding",
-//		Profiles: token.ProfileSet(token.Request, token.QSH), SingleUse: true,
-//	})(handleEncodingStart))
+//	mux, err := auth.NewMux(a, auth.Endpoint{
+//		ID: "sl.encoding.start", Pattern: "POST /v3/sl/encoding", Summary: "Start encoding",
+//		Policy: &auth.Route{Group: "encoding", Profiles: token.ProfileSet(token.Request, token.QSH), SingleUse: true},
+//		Handler: http.HandlerFunc(handleEncodingStart),
+//	})
 //
-// Handlers read the caller from [FromContext] and answer through
-// envelope.Write, which echoes the token's params.msgid.
+// Handlers read the caller from [FromContext] (a handler that accepts
+// several profiles tells them apart by Identity.Profile) and answer through
+// envelope.Write, which echoes the token's params.msgid. Requests no
+// endpoint serves get 404 NOT_FOUND, or 405 METHOD_NOT_ALLOWED when the path
+// is served for other methods, in the envelope.
 //
 // # What a request goes through
 //

@@ -27,6 +27,7 @@ const (
 	APIStart  = "sl.encoding.start"
 	APIQuery  = "sl.encoding.query"
 	APIDetect = "sl.encoding.detect"
+	APIFile   = "sl.encoding.file"
 	Group     = "encoding"
 )
 
@@ -220,32 +221,28 @@ func (s *Service) Stop(ctx context.Context) error { return s.queue.Stop(ctx) }
 // Close closes the job database. Stop first.
 func (s *Service) Close() error { return s.queue.Close() }
 
-// Route is one HTTP route of the service and the door's policy for it.
-type Route struct {
-	// Pattern is the ServeMux pattern, e.g. "POST /v3/sl/encoding".
-	Pattern string
-	// Policy is the auth policy to wrap Handler in; ignored when Public.
-	Policy auth.Route
-	// Public routes carry their own credential (a signed link) and are not
-	// wrapped by the door.
-	Public bool
-	// Handler serves the route.
-	Handler http.Handler
-}
-
-// Routes returns the service's routes. With [Config.LocalFiles], the signed
-// download route is among them (Public).
-func (s *Service) Routes() []Route {
+// Endpoints returns the service's endpoints: start, query and detect,
+// which take request or qsh tokens of the encoding group (start spends
+// them: single use), and, with [Config.LocalFiles], the public download of
+// signed links.
+func (s *Service) Endpoints() []auth.Endpoint {
 	profiles := token.ProfileSet(token.Request, token.QSH)
-	rs := []Route{
-		{Pattern: "POST /v3/sl/encoding", Policy: auth.Route{APIID: APIStart, Group: Group, Profiles: profiles, SingleUse: true}, Handler: http.HandlerFunc(s.handleStart)},
-		{Pattern: "POST /v3/sl/query", Policy: auth.Route{APIID: APIQuery, Group: Group, Profiles: profiles}, Handler: http.HandlerFunc(s.handleQuery)},
-		{Pattern: "POST /v3/sl/detect", Policy: auth.Route{APIID: APIDetect, Group: Group, Profiles: profiles}, Handler: http.HandlerFunc(s.handleDetect)},
+	eps := []auth.Endpoint{
+		{ID: APIStart, Pattern: "POST /v3/sl/encoding", Tag: "encoding", Handler: http.HandlerFunc(s.handleStart),
+			Summary: "Start auto encoding: arg {src, artist} → {query}",
+			Policy:  &auth.Route{Group: Group, Profiles: profiles, SingleUse: true}},
+		{ID: APIQuery, Pattern: "POST /v3/sl/query", Tag: "encoding", Handler: http.HandlerFunc(s.handleQuery),
+			Summary: "Query encoding result: arg {query} → {status: processing|complete|failed, message}",
+			Policy:  &auth.Route{Group: Group, Profiles: profiles}},
+		{ID: APIDetect, Pattern: "POST /v3/sl/detect", Tag: "encoding", Handler: http.HandlerFunc(s.handleDetect),
+			Summary: "Find the sound link in an audio file: arg {src} → {found, soundlink}",
+			Policy:  &auth.Route{Group: Group, Profiles: profiles}},
 	}
 	if s.cfg.LocalFiles != nil {
-		rs = append(rs, Route{Pattern: s.cfg.LocalFiles.Pattern(), Public: true, Handler: http.HandlerFunc(s.handleFile)})
+		eps = append(eps, auth.Endpoint{ID: APIFile, Pattern: s.cfg.LocalFiles.Pattern(), Tag: "encoding", Handler: http.HandlerFunc(s.handleFile),
+			Summary: "Download an encoded song by its signed, time-limited link"})
 	}
-	return rs
+	return eps
 }
 
 // decodeLimits are the limits of songs to encode.

@@ -289,21 +289,21 @@ func setupLimits(t *testing.T, jc jobs.Config, maxBytes int64, maxDuration time.
 		return svc
 	}
 	b.svc = b.open(t)
-	for _, rt := range b.svc.Routes() {
+	for _, ep := range b.svc.Endpoints() {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			current.RLock()
 			svc := current.svc
 			current.RUnlock()
-			for _, r2 := range svc.Routes() {
-				if r2.Pattern == rt.Pattern {
-					r2.Handler.ServeHTTP(w, r)
+			for _, e2 := range svc.Endpoints() {
+				if e2.Pattern == ep.Pattern {
+					e2.Handler.ServeHTTP(w, r)
 				}
 			}
 		})
-		if rt.Public {
-			mux.Handle(rt.Pattern, h)
+		if ep.Policy == nil {
+			mux.Handle(ep.Pattern, h)
 		} else {
-			mux.Handle(rt.Pattern, testMiddleware(h))
+			mux.Handle(ep.Pattern, testMiddleware(h))
 		}
 	}
 	if err := b.svc.Start(context.Background()); err != nil {

@@ -1,6 +1,9 @@
 // Package gateway is keyward's gateway mode: a routes file maps path
 // prefixes to upstream URLs, each under an [auth.Route] policy, and requests
-// the door accepts are proxied with httputil.ReverseProxy.
+// the door accepts are proxied with httputil.ReverseProxy. Each route is
+// served as endpoints ([Gateway.Endpoints]) like every other API, so the
+// server's one mux picks the longest matching prefix and puts the door in
+// front.
 //
 // # What the upstream sees
 //
@@ -29,7 +32,8 @@
 // # Errors and streaming
 //
 // Refusals by the door, unknown paths (404 NOT_FOUND) and methods (405
-// METHOD_NOT_ALLOWED) are answered with the envelope; so are upstream
+// METHOD_NOT_ALLOWED, by [auth.NewMux]) are answered with the envelope; so
+// are upstream
 // failures: 502 BAD_GATEWAY, and 504 GATEWAY_TIMEOUT when the upstream's
 // response headers do not come within the route's timeout. Responses are
 // streamed (flushed as they arrive), through copy buffers that every route
@@ -44,11 +48,9 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"slices"
 	"strings"
 
 	"github.com/keyward/keyward/internal/auth"
@@ -59,22 +61,17 @@ import (
 
 // Config configures [New].
 type Config struct {
-	// Auth is the door. Required.
-	Auth *auth.Authenticator
 	// Routes are the routes served. Required.
 	Routes []Route
 	// Transport is the base transport; each route uses a clone with its
 	// timeout. Default: http.DefaultTransport's settings with 256 idle
 	// connections per host.
 	Transport *http.Transport
-	// Logger receives upstream errors. Default slog.Default().
-	Logger *slog.Logger
 }
 
-// Gateway is the gateway's http.Handler.
+// Gateway holds the proxies of the routes.
 type Gateway struct {
-	cfg    Config
-	routes []*route // longest prefix first
+	routes []*route
 }
 
 type route struct {
@@ -85,14 +82,8 @@ type route struct {
 
 // New returns a gateway for cfg.
 func New(cfg Config) (*Gateway, error) {
-	if cfg.Auth == nil {
-		return nil, errors.New("gateway: Config.Auth is required")
-	}
 	if len(cfg.Routes) == 0 {
 		return nil, errors.New("gateway: Config.Routes is empty")
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
 	}
 	if cfg.Transport == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -100,7 +91,7 @@ func New(cfg Config) (*Gateway, error) {
 		t.MaxIdleConnsPerHost = 256
 		cfg.Transport = t
 	}
-	g := &Gateway{cfg: cfg}
+	g := &Gateway{}
 	buffers, headers := newBufferPool(), new(headerCache)
 	for i := range cfg.Routes {
 		rt := cfg.Routes[i]
@@ -122,46 +113,43 @@ func New(cfg Config) (*Gateway, error) {
 			BufferPool:   buffers,
 			ErrorHandler: g.upstreamError,
 		}
-		r.handler = cfg.Auth.Require(rt.Auth)(proxy)
+		r.handler = proxy
 		g.routes = append(g.routes, r)
 	}
-	slices.SortStableFunc(g.routes, func(a, b *route) int { return len(b.Prefix) - len(a.Prefix) })
 	return g, nil
 }
 
-// Routes returns the routes served, longest prefix first.
-func (g *Gateway) Routes() []Route {
-	out := make([]Route, len(g.routes))
-	for i, r := range g.routes {
-		out[i] = r.Route
+// Endpoints returns the endpoints of the routes, each under its route's
+// policy: a prefix "/p" is served at "/p" and below it ("/p/{path...}"), a
+// prefix "/p/" below it only; a route with Methods has one endpoint per
+// method, one without answers every method.
+func (g *Gateway) Endpoints() []auth.Endpoint {
+	var eps []auth.Endpoint
+	for _, rt := range g.routes {
+		paths := []string{rt.Prefix, rt.Prefix + "/{path...}"}
+		if strings.HasSuffix(rt.Prefix, "/") {
+			paths = []string{rt.Prefix + "{path...}"}
+		}
+		methods := rt.Methods
+		if len(methods) == 0 {
+			methods = []string{""}
+		}
+		for _, m := range methods {
+			for _, p := range paths {
+				eps = append(eps, auth.Endpoint{
+					ID: rt.Auth.APIID, Pattern: strings.TrimSpace(m + " " + p), Tag: "gateway",
+					Summary: "Proxied to " + rt.Upstream.Redacted(), Policy: &rt.Auth, Handler: rt.handler,
+				})
+			}
+		}
 	}
-	return out
+	return eps
 }
 
 var (
-	errNoRoute  = errcode.Errorf(errcode.NotFound, "no route for this path")
-	errMethod   = errcode.Errorf(errcode.MethodNotAllowed, "method not allowed on this route")
 	errUpstream = "the upstream service failed"
 	errTimeout  = "the upstream service did not answer in time"
 )
-
-// ServeHTTP implements http.Handler.
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.Path
-	for _, rt := range g.routes {
-		if !rt.matches(path) {
-			continue
-		}
-		if len(rt.Methods) > 0 && !slices.Contains(rt.Methods, r.Method) {
-			w.Header().Set("Allow", strings.Join(rt.Methods, ", "))
-			envelope.Error(w, r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: rt.Auth.APIID, Logger: g.cfg.Logger})), errMethod)
-			return
-		}
-		rt.handler.ServeHTTP(w, r)
-		return
-	}
-	envelope.Error(w, r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: "keyward.gateway", Logger: g.cfg.Logger})), errNoRoute)
-}
 
 // rewrite builds the upstream request.
 func (rt *route) rewrite(pr *httputil.ProxyRequest) {

@@ -67,11 +67,15 @@ func setup(t *testing.T, routesJSON string) *testBundle {
 		t.Fatalf("auth.New: %v", err)
 	}
 	t.Cleanup(func() { a.Close() })
-	g, err := gateway.New(gateway.Config{Auth: a, Routes: routes})
+	g, err := gateway.New(gateway.Config{Routes: routes})
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)
 	}
-	b.gw = httptest.NewServer(g)
+	mux, err := auth.NewMux(a, g.Endpoints()...)
+	if err != nil {
+		t.Fatalf("auth.NewMux: %v", err)
+	}
+	b.gw = httptest.NewServer(mux)
 	t.Cleanup(b.gw.Close)
 	return b
 }
@@ -236,6 +240,7 @@ func TestParseRoutesErrors(t *testing.T) {
 		{"NoProfiles", `{"routes":[{"api_id":"a","prefix":"/a","upstream":"http://x"}]}`},
 		{"RelativeUpstream", `{"routes":[{"api_id":"a","prefix":"/a","upstream":"/x","profiles":["management"]}]}`},
 		{"PrefixNoSlash", `{"routes":[{"api_id":"a","prefix":"a","upstream":"http://x","profiles":["management"]}]}`},
+		{"PrefixWildcard", `{"routes":[{"api_id":"a","prefix":"/a/{x}","upstream":"http://x","profiles":["management"]}]}`},
 		{"BadTimeout", `{"routes":[{"api_id":"a","prefix":"/a","upstream":"http://x","profiles":["management"],"timeout":"soon"}]}`},
 	}
 	for _, tt := range tests {

@@ -151,6 +151,9 @@ func (rt *Route) Validate() error {
 	if !strings.HasPrefix(rt.Prefix, "/") {
 		errs = append(errs, errors.New(`prefix must start with "/"`))
 	}
+	if strings.ContainsAny(rt.Prefix, "{} \t") {
+		errs = append(errs, errors.New("prefix must not hold braces or spaces"))
+	}
 	if rt.Upstream == nil || (rt.Upstream.Scheme != "http" && rt.Upstream.Scheme != "https") || rt.Upstream.Host == "" {
 		errs = append(errs, errors.New("upstream must be an absolute http(s) URL"))
 	} else if rt.Upstream.RawQuery != "" || rt.Upstream.Fragment != "" || rt.Upstream.User != nil {
@@ -163,12 +166,4 @@ func (rt *Route) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// matches reports whether path falls under the route's prefix.
-func (rt *Route) matches(path string) bool {
-	if !strings.HasPrefix(path, rt.Prefix) {
-		return false
-	}
-	return strings.HasSuffix(rt.Prefix, "/") || len(path) == len(rt.Prefix) || path[len(rt.Prefix)] == '/'
 }

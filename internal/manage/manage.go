@@ -1,6 +1,6 @@
 // Package manage serves keyward's management API: JSON over HTTP under /v1,
 // every response in the envelope of DESIGN §3, every request authenticated
-// with a management token by the caller-supplied middleware. The handlers
+// with a management token by the door (each endpoint's policy). The handlers
 // are thin: authorisation beyond "who is calling" (a developer may touch only
 // their own requests and credentials, only admins may decide) lives in the
 // credential services, which read the actor from the request context.
@@ -13,14 +13,17 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/internal/errcode"
+	"github.com/keyward/keyward/token"
 )
 
 // MaxBodyBytes is the largest request body the management API reads.
@@ -40,6 +43,9 @@ type Services interface {
 
 // Caller is the authenticated credential behind a request.
 type Caller struct {
+	// AccountID is the account that owns the credential: the actor the
+	// credential services authorise and audit.
+	AccountID int64
 	// CredentialID is the credential whose token authenticated the call.
 	CredentialID int64
 	// Key is its public key.
@@ -52,9 +58,8 @@ type Caller struct {
 type Config struct {
 	// Services is required.
 	Services Services
-	// CallerFunc returns the authenticated caller of r; required. The
-	// credential actor must already be in r's context
-	// ([credential.NewContextWithActor]).
+	// CallerFunc returns the authenticated caller of r. Default: the
+	// door's [auth.Identity] of the request.
 	CallerFunc func(r *http.Request) (Caller, bool)
 	// Logger receives internal errors. Default slog.Default().
 	Logger *slog.Logger
@@ -69,8 +74,11 @@ type Handler struct {
 
 // New returns a Handler for cfg.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Services == nil || cfg.CallerFunc == nil {
-		return nil, errors.New("manage: Services and CallerFunc are required")
+	if cfg.Services == nil {
+		return nil, errors.New("manage: Services is required")
+	}
+	if cfg.CallerFunc == nil {
+		cfg.CallerFunc = identityCaller
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -78,53 +86,79 @@ func New(cfg Config) (*Handler, error) {
 	return &Handler{svc: cfg.Services, caller: cfg.CallerFunc, log: cfg.Logger}, nil
 }
 
-// Route is one management API route: its pattern, its API id (the
-// envelope's "id") and its handler.
-type Route struct {
-	Pattern string
-	APIID   string
-	Handler http.HandlerFunc
-	// Summary says what the route does, for the OpenAPI document.
-	Summary string
+// Endpoints lists every endpoint of the API. Each accepts management
+// tokens only, whoever owns the credential: the credential services decide
+// what each account may do.
+func (h *Handler) Endpoints() []auth.Endpoint {
+	policy := &auth.Route{Profiles: token.ProfileSet(token.Management)}
+	e := func(pattern, id string, handle http.HandlerFunc, summary string) auth.Endpoint {
+		return auth.Endpoint{ID: id, Pattern: pattern, Summary: summary, Tag: "management", Policy: policy, Handler: h.withActor(handle)}
+	}
+	return []auth.Endpoint{
+		e("GET /v1/me", "keyward.me.read", h.handleMe, "The calling account and credential"),
+
+		e("GET /v1/accounts", "keyward.account.list", h.handleAccountList, "List accounts (admins)"),
+		e("POST /v1/accounts", "keyward.account.create", h.handleAccountCreate, "Create an account (admins)"),
+		e("GET /v1/accounts/{id}", "keyward.account.read", h.handleAccountRead, "Read an account"),
+
+		e("GET /v1/groups", "keyward.group.list", h.handleGroupList, "List API groups"),
+		e("POST /v1/groups", "keyward.group.create", h.handleGroupCreate, "Create an API group (admins)"),
+		e("GET /v1/groups/{name}", "keyward.group.read", h.handleGroupRead, "Read an API group"),
+		e("PATCH /v1/groups/{name}", "keyward.group.update", h.handleGroupUpdate, "Update an API group (admins)"),
+		e("DELETE /v1/groups/{name}", "keyward.group.delete", h.handleGroupDelete, "Delete an API group (admins)"),
+
+		e("GET /v1/requests", "keyward.request.list", h.handleRequestList, "List access requests (developers see their own)"),
+		e("POST /v1/requests", "keyward.request.create", h.handleRequestCreate, "Request access to API groups"),
+		e("GET /v1/requests/{id}", "keyward.request.read", h.handleRequestRead, "Read an access request"),
+		e("POST /v1/requests/{id}/approve", "keyward.request.approve", h.handleRequestDecide(credential.RequestApproved), "Approve a pending access request (admins)"),
+		e("POST /v1/requests/{id}/reject", "keyward.request.reject", h.handleRequestDecide(credential.RequestRejected), "Reject a pending access request (admins)"),
+		e("POST /v1/requests/{id}/withdraw", "keyward.request.withdraw", h.handleRequestWithdraw, "Withdraw one's own pending access request"),
+
+		e("GET /v1/credentials", "keyward.credential.list", h.handleCredentialList, "List credentials (developers see their own)"),
+		e("POST /v1/credentials", "keyward.credential.create", h.handleCredentialCreate, "Create a credential; the secret is shown in this response only"),
+		e("GET /v1/credentials/{id}", "keyward.credential.read", h.handleCredentialRead, "Read a credential (never its secret)"),
+		e("PATCH /v1/credentials/{id}", "keyward.credential.update", h.handleCredentialUpdate, "Update a credential's name, notes or groups"),
+		e("POST /v1/credentials/{id}/rotate", "keyward.credential.rotate", h.handleCredentialRotate, "Rotate the secret; the old one keeps working for the overlap"),
+		e("POST /v1/credentials/{id}/secrets/{kid}/retire", "keyward.credential.retire", h.handleSecretRetire, "Retire one secret of a credential at once"),
+		e("POST /v1/credentials/{id}/revoke", "keyward.credential.revoke", h.handleCredentialRevoke, "Revoke a credential"),
+		e("DELETE /v1/credentials/{id}", "keyward.credential.delete", h.handleCredentialDelete, "Delete a credential"),
+
+		e("GET /v1/audit", "keyward.audit.list", h.handleAuditList, "Read the audit log (developers see their own entries)"),
+		e("GET /v1/notifications", "keyward.notification.list", h.handleNotificationList, "List notifications with the unread count"),
+		e("POST /v1/notifications/{id}/read", "keyward.notification.read", h.handleNotificationRead, "Mark a notification read"),
+		e("GET /v1/usage", "keyward.usage.list", h.handleUsage, "Request counts by credential, route, status and minute"),
+	}
 }
 
-// Routes lists every route of the API; the server wraps each handler in
-// the authentication middleware and registers it.
-func (h *Handler) Routes() []Route {
-	return []Route{
-		{"GET /v1/me", "keyward.me.read", h.handleMe, "The calling account and credential"},
+// withActor puts the caller's account into the request context as the
+// actor the credential services authorise and audit.
+func (h *Handler) withActor(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := h.caller(r)
+		if !ok {
+			h.fail(w, r, errors.New("manage: a request without a caller reached a handler"))
+			return
+		}
+		ctx := credential.NewContextWithActor(r.Context(), &credential.Actor{AccountID: c.AccountID, RemoteAddr: remoteIP(r)})
+		next(w, r.WithContext(ctx))
+	})
+}
 
-		{"GET /v1/accounts", "keyward.account.list", h.handleAccountList, "List accounts (admins)"},
-		{"POST /v1/accounts", "keyward.account.create", h.handleAccountCreate, "Create an account (admins)"},
-		{"GET /v1/accounts/{id}", "keyward.account.read", h.handleAccountRead, "Read an account"},
-
-		{"GET /v1/groups", "keyward.group.list", h.handleGroupList, "List API groups"},
-		{"POST /v1/groups", "keyward.group.create", h.handleGroupCreate, "Create an API group (admins)"},
-		{"GET /v1/groups/{name}", "keyward.group.read", h.handleGroupRead, "Read an API group"},
-		{"PATCH /v1/groups/{name}", "keyward.group.update", h.handleGroupUpdate, "Update an API group (admins)"},
-		{"DELETE /v1/groups/{name}", "keyward.group.delete", h.handleGroupDelete, "Delete an API group (admins)"},
-
-		{"GET /v1/requests", "keyward.request.list", h.handleRequestList, "List access requests (developers see their own)"},
-		{"POST /v1/requests", "keyward.request.create", h.handleRequestCreate, "Request access to API groups"},
-		{"GET /v1/requests/{id}", "keyward.request.read", h.handleRequestRead, "Read an access request"},
-		{"POST /v1/requests/{id}/approve", "keyward.request.approve", h.handleRequestDecide(credential.RequestApproved), "Approve a pending access request (admins)"},
-		{"POST /v1/requests/{id}/reject", "keyward.request.reject", h.handleRequestDecide(credential.RequestRejected), "Reject a pending access request (admins)"},
-		{"POST /v1/requests/{id}/withdraw", "keyward.request.withdraw", h.handleRequestWithdraw, "Withdraw one's own pending access request"},
-
-		{"GET /v1/credentials", "keyward.credential.list", h.handleCredentialList, "List credentials (developers see their own)"},
-		{"POST /v1/credentials", "keyward.credential.create", h.handleCredentialCreate, "Create a credential; the secret is shown in this response only"},
-		{"GET /v1/credentials/{id}", "keyward.credential.read", h.handleCredentialRead, "Read a credential (never its secret)"},
-		{"PATCH /v1/credentials/{id}", "keyward.credential.update", h.handleCredentialUpdate, "Update a credential's name, notes or groups"},
-		{"POST /v1/credentials/{id}/rotate", "keyward.credential.rotate", h.handleCredentialRotate, "Rotate the secret; the old one keeps working for the overlap"},
-		{"POST /v1/credentials/{id}/secrets/{kid}/retire", "keyward.credential.retire", h.handleSecretRetire, "Retire one secret of a credential at once"},
-		{"POST /v1/credentials/{id}/revoke", "keyward.credential.revoke", h.handleCredentialRevoke, "Revoke a credential"},
-		{"DELETE /v1/credentials/{id}", "keyward.credential.delete", h.handleCredentialDelete, "Delete a credential"},
-
-		{"GET /v1/audit", "keyward.audit.list", h.handleAuditList, "Read the audit log (developers see their own entries)"},
-		{"GET /v1/notifications", "keyward.notification.list", h.handleNotificationList, "List notifications with the unread count"},
-		{"POST /v1/notifications/{id}/read", "keyward.notification.read", h.handleNotificationRead, "Mark a notification read"},
-		{"GET /v1/usage", "keyward.usage.list", h.handleUsage, "Request counts by credential, route, status and minute"},
+// identityCaller is the default CallerFunc: the door's identity.
+func identityCaller(r *http.Request) (Caller, bool) {
+	id, ok := auth.FromContext(r.Context())
+	if !ok {
+		return Caller{}, false
 	}
+	return Caller{AccountID: id.AccountID, CredentialID: id.CredentialID, Key: id.Key, Groups: id.Groups}, true
+}
+
+// remoteIP is the client's address without its port, for the audit log.
+func remoteIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // ok writes a successful envelope with fields at the top level.

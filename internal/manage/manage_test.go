@@ -21,6 +21,7 @@ import (
 	"github.com/keyward/keyward/internal/seal"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/store/sqlitestore"
+	"github.com/keyward/keyward/token"
 )
 
 type testBundle struct {
@@ -66,26 +67,27 @@ func setup(t *testing.T) *testBundle {
 		*id = a.ID
 	}
 	h, err := manage.New(manage.Config{Services: st, CallerFunc: func(r *http.Request) (manage.Caller, bool) {
-		return manage.Caller{CredentialID: 1, Key: "k"}, true
+		acct, _ := strconv.ParseInt(r.Header.Get("X-Test-Account"), 10, 64)
+		return manage.Caller{AccountID: acct, CredentialID: 1, Key: "k"}, true
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	for _, rt := range h.Routes() {
-		mux.Handle(rt.Pattern, withActor(rt.APIID, rt.Handler))
+	for _, ep := range h.Endpoints() {
+		if ep.Policy == nil || !ep.Policy.Profiles.Has(token.Management) {
+			t.Fatalf("%s %s does not ask for a management token", ep.ID, ep.Pattern)
+		}
+		mux.Handle(ep.Pattern, withMeta(ep.ID, ep.Handler))
 	}
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
 	return b
 }
 
-func withActor(id string, next http.Handler) http.Handler {
+func withMeta(id string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		acct, _ := strconv.ParseInt(r.Header.Get("X-Test-Account"), 10, 64)
-		ctx := credential.NewContextWithActor(r.Context(), &credential.Actor{AccountID: acct, RemoteAddr: r.RemoteAddr})
-		ctx = envelope.NewContext(ctx, &envelope.Meta{ID: id})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: id})))
 	})
 }
 

@@ -1,6 +1,6 @@
 // Package openapi builds the OpenAPI 3.1 document keyward serves at
-// /openapi.json from the same route list the server registers, so the
-// document cannot drift from what the server does.
+// /openapi.json from the same endpoints ([auth.Endpoint]) the server
+// registers, so the document cannot drift from what the server does.
 package openapi
 
 import (
@@ -8,99 +8,59 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/token"
 )
 
-// Operation describes one route.
-type Operation struct {
-	// Pattern is the ServeMux pattern, "METHOD /path/{param}".
-	Pattern string
-	// ID is the API id: the envelope's id and the operationId.
-	ID string
-	// Summary says what the route does.
-	Summary string
-	// Group is the API group the route belongs to, or "".
-	Group string
-	// Profiles are the token profiles the route accepts; 0 means none
-	// (public).
-	Profiles token.Profiles
-	// SingleUse marks routes where a request token works once.
-	SingleUse bool
-	// Tag groups operations in the document.
-	Tag string
-}
-
 var paramRE = regexp.MustCompile(`\{([a-zA-Z_]+)(\.\.\.)?\}`)
 
-// Document returns the OpenAPI document of ops as JSON.
-func Document(title, version string, ops []Operation) ([]byte, error) {
+// anyMethod are the methods an endpoint without a method is listed under.
+var anyMethod = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// Document returns the OpenAPI document of eps as JSON. An endpoint whose
+// pattern has no method is listed under GET, POST, PUT, PATCH and DELETE.
+// The operationId is the endpoint's ID; where one ID names several
+// operations (an endpoint without a method, a gateway route and the paths
+// below it), the later ones get the method and then a number appended, so
+// that every operationId is unique.
+func Document(title, version string, eps []auth.Endpoint) ([]byte, error) {
 	paths := map[string]map[string]any{}
-	for _, op := range ops {
-		method, path, ok := strings.Cut(op.Pattern, " ")
-		if !ok || path == "" {
-			return nil, fmt.Errorf("openapi: pattern %q has no method", op.Pattern)
+	used := map[string]int{}
+	for i := range eps {
+		op := &eps[i]
+		method, path := op.Split()
+		if !strings.HasPrefix(path, "/") {
+			return nil, fmt.Errorf("openapi: endpoint %q: pattern %q has no path", op.ID, op.Pattern)
 		}
-		path = paramRE.ReplaceAllString(path, "{$1}")
+		methods := []string{method}
+		if method == "" {
+			methods = anyMethod
+		}
+		path = docPath(path)
 		item := paths[path]
 		if item == nil {
 			item = map[string]any{}
 			paths[path] = item
 		}
-		o := map[string]any{
-			"operationId": op.ID,
-			"summary":     op.Summary,
-			"responses": map[string]any{
-				"200": ref("#/components/responses/Envelope"),
-				"default": map[string]any{
-					"description": "An error: params.status is \"failed\", params.err the code, params.errmsg the reason.",
-					"content":     jsonContent(ref("#/components/schemas/Envelope")),
-				},
-			},
-		}
-		if op.Tag != "" {
-			o["tags"] = []string{op.Tag}
-		}
-		var params []any
-		for _, m := range paramRE.FindAllStringSubmatch(path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
-		}
-		if len(params) > 0 {
-			o["parameters"] = params
-		}
-		if op.Profiles != 0 {
-			var sec []any
-			if op.Profiles.Has(token.Request) {
-				sec = append(sec, map[string][]string{"requestToken": {}})
+		for _, m := range methods {
+			id := op.ID
+			if method == "" {
+				id += "." + strings.ToLower(m)
 			}
-			if op.Profiles&^token.ProfileSet(token.Request) != 0 {
-				sec = append(sec, map[string][]string{"bearer": {}})
+			if used[id]++; used[id] > 1 {
+				id += "." + strconv.Itoa(used[id])
 			}
-			o["security"] = sec
-			desc := "Accepts " + op.Profiles.String() + " tokens."
-			if op.Group != "" {
-				desc += " API group: " + op.Group + "."
-			}
-			if op.SingleUse {
-				desc += " A request token works once here: a replay is refused with TOKEN_REPLAYED."
-			}
-			o["description"] = desc
-			o["responses"].(map[string]any)["401"] = ref("#/components/responses/Unauthorized")
-			o["responses"].(map[string]any)["403"] = ref("#/components/responses/Forbidden")
+			item[strings.ToLower(m)] = operation(op, m, path, id)
 		}
-		if method == http.MethodPost || method == http.MethodPatch || method == http.MethodPut {
-			o["requestBody"] = map[string]any{
-				"required": false,
-				"content":  jsonContent(map[string]any{"type": "object"}),
-			}
-		}
-		item[strings.ToLower(method)] = o
 	}
 	var tags []string
 	seen := map[string]bool{}
-	for _, op := range ops {
+	for _, op := range eps {
 		if op.Tag != "" && !seen[op.Tag] {
 			seen[op.Tag] = true
 			tags = append(tags, op.Tag)
@@ -117,7 +77,7 @@ func Document(title, version string, ops []Operation) ([]byte, error) {
 			"title":   title,
 			"version": version,
 			"description": "Every response is an envelope: {id, ver, ets, params{resmsgid, msgid, status, err, errmsg}} " +
-				"with the API's own fields beside params. Error codes are listed in the token package documentation.",
+				"with the API's own fields beside params. Every error code and its status is in the README's table of error codes.",
 		},
 		"paths": paths,
 		"tags":  tagObjs,
@@ -158,6 +118,105 @@ func Document(title, version string, ops []Operation) ([]byte, error) {
 		},
 	}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// operation returns the operation object of ep under method.
+func operation(ep *auth.Endpoint, method, path, id string) map[string]any {
+	o := map[string]any{
+		"operationId": id,
+		"summary":     ep.Summary,
+		"responses": map[string]any{
+			"200": ref("#/components/responses/Envelope"),
+			"default": map[string]any{
+				"description": "An error: params.status is \"failed\", params.err the code, params.errmsg the reason.",
+				"content":     jsonContent(ref("#/components/schemas/Envelope")),
+			},
+		},
+	}
+	if ep.Tag != "" {
+		o["tags"] = []string{ep.Tag}
+	}
+	var params []any
+	for _, m := range paramRE.FindAllStringSubmatch(path, -1) {
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
+	}
+	if len(params) > 0 {
+		o["parameters"] = params
+	}
+	profiles := ep.Tokens
+	if ep.Policy != nil {
+		profiles = ep.Policy.Profiles
+		o["description"] = policyText(ep.Policy)
+	} else if profiles != 0 {
+		o["description"] = "Accepts " + profiles.String() + " tokens, which the endpoint checks itself."
+	}
+	if profiles != 0 {
+		var sec []any
+		if profiles.Has(token.Request) {
+			sec = append(sec, map[string][]string{"requestToken": {}})
+		}
+		if profiles&^token.ProfileSet(token.Request) != 0 {
+			sec = append(sec, map[string][]string{"bearer": {}})
+		}
+		o["security"] = sec
+		o["responses"].(map[string]any)["401"] = ref("#/components/responses/Unauthorized")
+		o["responses"].(map[string]any)["403"] = ref("#/components/responses/Forbidden")
+	}
+	if method == http.MethodPost || method == http.MethodPatch || method == http.MethodPut {
+		o["requestBody"] = map[string]any{
+			"required": false,
+			"content":  jsonContent(map[string]any{"type": "object"}),
+		}
+	}
+	return o
+}
+
+// policyText says in words what p asks of a token.
+func policyText(p *auth.Route) string {
+	desc := "Accepts " + p.Profiles.String() + " tokens."
+	if p.Group != "" {
+		desc += " API group: " + p.Group + "."
+	}
+	if p.AdminOnly {
+		desc += " Admin credentials only."
+	}
+	if len(p.Roles) > 0 {
+		desc += " App-token roles: " + strings.Join(p.Roles, ", ") + "."
+	}
+	if p.Permission != "" {
+		desc += " Apikey permission: " + p.Permission + "."
+	}
+	if p.SingleUse {
+		desc += " A request token works once here: a replay is refused with TOKEN_REPLAYED."
+	}
+	return desc
+}
+
+// docPath turns a ServeMux path into an OpenAPI path: "{name...}" becomes
+// "{name}", a trailing "{$}" goes, and a trailing "/" (a subtree) becomes
+// "/{path}".
+func docPath(path string) string {
+	path = strings.TrimSuffix(path, "{$}")
+	if strings.HasSuffix(path, "/") && path != "/" {
+		path += "{path}"
+	}
+	return paramRE.ReplaceAllString(path, "{$1}")
+}
+
+// Endpoint returns the endpoint GET /openapi.json, which serves the
+// document of eps and of itself.
+func Endpoint(title, version string, eps []auth.Endpoint) (auth.Endpoint, error) {
+	ep := auth.Endpoint{ID: "keyward.openapi", Pattern: "GET /openapi.json", Summary: "This document", Tag: "operations"}
+	doc, err := Document(title, version, append(slices.Clip(eps), ep))
+	if err != nil {
+		return ep, err
+	}
+	ep.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(doc)
+	})
+	return ep, nil
 }
 
 func ref(to string) map[string]string { return map[string]string{"$ref": to} }

@@ -1,9 +1,8 @@
 // Package ops serves keyward's operational endpoints: GET /healthz (the
-// process is up), GET /readyz (every dependency answers), GET /metrics
-// (Prometheus text format) and GET /openapi.json (the API description the
-// server is built from). /healthz, /readyz and /openapi.json answer with the
-// DESIGN §3 envelope; /readyz is 503 UNAVAILABLE naming the checks that
-// failed (their errors go to the log only).
+// process is up), GET /readyz (every dependency answers) and GET /metrics
+// (Prometheus text format). /healthz and /readyz answer with the DESIGN §3
+// envelope; /readyz is 503 UNAVAILABLE naming the checks that failed (their
+// errors go to the log only). The OpenAPI document is package openapi's.
 package ops
 
 import (
@@ -17,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/internal/errcode"
 )
@@ -40,9 +40,6 @@ type Config struct {
 	CheckTimeout time.Duration
 	// Gatherer is what /metrics serves. Default prometheus.DefaultGatherer.
 	Gatherer prometheus.Gatherer
-	// OpenAPI is the document /openapi.json serves; nil leaves the endpoint
-	// out.
-	OpenAPI []byte
 	// Logger receives failed checks. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -72,13 +69,12 @@ func New(cfg Config) (*Handler, error) {
 	return &Handler{cfg: cfg, metrics: promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})}, nil
 }
 
-// Register adds the endpoints to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /healthz", h.handleHealthz)
-	mux.HandleFunc("GET /readyz", h.handleReadyz)
-	mux.Handle("GET /metrics", h.metrics)
-	if h.cfg.OpenAPI != nil {
-		mux.HandleFunc("GET /openapi.json", h.handleOpenAPI)
+// Endpoints returns the operational endpoints; all are public.
+func (h *Handler) Endpoints() []auth.Endpoint {
+	return []auth.Endpoint{
+		{ID: "keyward.healthz", Pattern: "GET /healthz", Summary: "Liveness: the process answers", Tag: "operations", Handler: http.HandlerFunc(h.handleHealthz)},
+		{ID: "keyward.readyz", Pattern: "GET /readyz", Summary: "Readiness: the store (and Redis, and the rooms' media socket) answer", Tag: "operations", Handler: http.HandlerFunc(h.handleReadyz)},
+		{ID: "keyward.metrics", Pattern: "GET /metrics", Summary: "Prometheus metrics (text format, not an envelope)", Tag: "operations", Handler: h.metrics},
 	}
 }
 
@@ -116,11 +112,4 @@ func (h *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	envelope.Write(w, r, http.StatusOK, "keyward.readyz", map[string]any{"checks": results})
-}
-
-// handleOpenAPI is GET /openapi.json.
-func (h *Handler) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write(h.cfg.OpenAPI)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/internal/seal"
@@ -179,6 +180,18 @@ func New(cfg Config) (*Portal, error) {
 //
 //	mux.Handle("/portal/", p.Handler())
 func (p *Portal) Handler() http.Handler { return p.handler }
+
+// Endpoints returns the portal's endpoints, both public to the door: every
+// page below [Prefix] (a browser session, not a token, says who is
+// calling) and GET /, which sends browsers to the portal.
+func (p *Portal) Endpoints() []auth.Endpoint {
+	return []auth.Endpoint{
+		{ID: "keyward.portal", Pattern: Prefix, Tag: "portal", Handler: p.handler,
+			Summary: "The developer portal: HTML pages for browsers, signed in with a cookie session"},
+		{ID: "keyward.root", Pattern: "GET /{$}", Tag: "portal", Handler: http.RedirectHandler(Prefix, http.StatusFound),
+			Summary: "Sends browsers to the portal"},
+	}
+}
 
 // routes builds the portal's mux: assets without a session, every page
 // behind the security headers, the session and the cross-origin check.

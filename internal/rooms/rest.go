@@ -16,25 +16,11 @@ import (
 	"github.com/keyward/keyward/token"
 )
 
-// Route is one HTTP route of the rooms API.
-type Route struct {
-	// Pattern is the ServeMux pattern ("GET /v2/rooms").
-	Pattern string
-	// APIID is the route's API id.
-	APIID string
-	// Summary is one line for /openapi.json.
-	Summary string
-	// Profiles are the token profiles the door lets through; zero for the
-	// join routes, which check tokens themselves (every check before the
-	// upgrade, with the rooms codes).
-	Profiles token.Profiles
-	// Handler serves the route.
-	Handler http.Handler
-}
-
-// Routes returns every route of the rooms API. The server puts the door
-// (internal/auth Require with Profiles) in front of those with Profiles.
-func (s *Service) Routes() []Route {
+// Endpoints returns every endpoint of the rooms API. The join endpoints
+// (profiles 0 below) have no door policy: they check app and apikey tokens
+// themselves, so that every refusal comes before the WebSocket upgrade. The
+// others are behind the door, for the profiles given.
+func (s *Service) Endpoints() []auth.Endpoint {
 	mgmt := token.ProfileSet(token.Management)
 	both := token.ProfileSet(token.Management, token.APIKey)
 	apikey := token.ProfileSet(token.APIKey)
@@ -44,33 +30,42 @@ func (s *Service) Routes() []Route {
 	}
 	sent := func(int) any { return map[string]any{"message": "message sent"} }
 	ended := map[string]any{"message": "session ended"}
-	return []Route{
-		{"GET /rtc", APIJoin, "Join a room: WebSocket signal socket (app or apikey token in Authorization or ?access_token=, or ?resume=)", 0, h(s.handleJoin)},
-		{"GET /rtc/validate", APIValidate, "Run every join check over plain HTTP and say why a join would fail", 0, h(s.handleValidate)},
+	e := func(pattern, id, summary string, profiles token.Profiles, handler http.Handler) auth.Endpoint {
+		ep := auth.Endpoint{ID: id, Pattern: pattern, Summary: summary, Tag: "rooms", Handler: handler}
+		if profiles == 0 {
+			ep.Tokens = token.ProfileSet(token.App, token.APIKey)
+		} else {
+			ep.Policy = &auth.Route{Profiles: profiles}
+		}
+		return ep
+	}
+	return []auth.Endpoint{
+		e("GET /rtc", APIJoin, "Join a room: WebSocket signal socket (app or apikey token in Authorization or ?access_token=, or ?resume=)", 0, h(s.handleJoin)),
+		e("GET /rtc/validate", APIValidate, "Run every join check over plain HTTP and say why a join would fail", 0, h(s.handleValidate)),
 
-		{"POST /v2/rooms", "rooms.create", "Create a room (100ms: by name, returns the existing one; VideoSDK: {customRoomId, webhook})", both, vendor(s.handleCreateV2)},
-		{"GET /v2/rooms", "rooms.list", "List rooms (100ms shape; limit, start, name, enabled)", mgmt, vendor(s.handleList100ms)},
-		{"GET /v2/rooms/{id}", "rooms.get", "Read a room (100ms shape)", mgmt, vendor(s.handleGet100ms)},
-		{"POST /v2/rooms/{id}", "rooms.update", "Update, enable or disable a room (100ms shape)", mgmt, vendor(s.handleUpdate100ms)},
-		{"GET /v2/active-rooms/{id}", "rooms.active", "The room's live session and peers (100ms shape)", mgmt, vendor(s.handleActive100ms)},
-		{"GET /v2/active-rooms/{id}/peers", "rooms.active.peers", "The live session's peers (100ms shape)", mgmt, vendor(s.handlePeers100ms)},
-		{"POST /v2/active-rooms/{id}/remove-peers", "rooms.active.remove", "Remove a peer or every peer of a role: closed 4001, banned until its token's exp + leeway, jti revoked", mgmt, vendor(s.removeIn(removed("peers removed")))},
-		{"POST /v2/active-rooms/{id}/end-room", "rooms.active.end", "End the live session (4002); lock disables the room", mgmt, vendor(s.endIn(ended))},
-		{"POST /v2/active-rooms/{id}/send-message", "rooms.active.message", "Send a message to everyone, a role or a peer", mgmt, vendor(s.sendIn(sent))},
+		e("POST /v2/rooms", "rooms.create", "Create a room (100ms: by name, returns the existing one; VideoSDK: {customRoomId, webhook})", both, vendor(s.handleCreateV2)),
+		e("GET /v2/rooms", "rooms.list", "List rooms (100ms shape; limit, start, name, enabled)", mgmt, vendor(s.handleList100ms)),
+		e("GET /v2/rooms/{id}", "rooms.get", "Read a room (100ms shape)", mgmt, vendor(s.handleGet100ms)),
+		e("POST /v2/rooms/{id}", "rooms.update", "Update, enable or disable a room (100ms shape)", mgmt, vendor(s.handleUpdate100ms)),
+		e("GET /v2/active-rooms/{id}", "rooms.active", "The room's live session and peers (100ms shape)", mgmt, vendor(s.handleActive100ms)),
+		e("GET /v2/active-rooms/{id}/peers", "rooms.active.peers", "The live session's peers (100ms shape)", mgmt, vendor(s.handlePeers100ms)),
+		e("POST /v2/active-rooms/{id}/remove-peers", "rooms.active.remove", "Remove a peer or every peer of a role: closed 4001, banned until its token's exp + leeway, jti revoked", mgmt, vendor(s.removeIn(removed("peers removed")))),
+		e("POST /v2/active-rooms/{id}/end-room", "rooms.active.end", "End the live session (4002); lock disables the room", mgmt, vendor(s.endIn(ended))),
+		e("POST /v2/active-rooms/{id}/send-message", "rooms.active.message", "Send a message to everyone, a role or a peer", mgmt, vendor(s.sendIn(sent))),
 
-		{"GET /v2/rooms/validate/{roomId}", "rooms.validate", "Validate a room id (VideoSDK shape)", apikey, vendor(videoSDK(s.handleValidateVideoSDK))},
-		{"POST /v2/rooms/deactivate", "rooms.deactivate", "Deactivate a room (VideoSDK shape)", apikey, vendor(videoSDK(s.handleDeactivateVideoSDK))},
-		{"POST /v2/sessions/end", "rooms.sessions.end", "End a room's live session (VideoSDK shape)", apikey, vendor(videoSDK(s.endIn(ended)))},
-		{"POST /v2/sessions/participants/remove", "rooms.sessions.remove", "Remove a participant (VideoSDK shape)", apikey, vendor(videoSDK(s.removeIn(removed("participant removed"))))},
+		e("GET /v2/rooms/validate/{roomId}", "rooms.validate", "Validate a room id (VideoSDK shape)", apikey, vendor(videoSDK(s.handleValidateVideoSDK))),
+		e("POST /v2/rooms/deactivate", "rooms.deactivate", "Deactivate a room (VideoSDK shape)", apikey, vendor(videoSDK(s.handleDeactivateVideoSDK))),
+		e("POST /v2/sessions/end", "rooms.sessions.end", "End a room's live session (VideoSDK shape)", apikey, vendor(videoSDK(s.endIn(ended)))),
+		e("POST /v2/sessions/participants/remove", "rooms.sessions.remove", "Remove a participant (VideoSDK shape)", apikey, vendor(videoSDK(s.removeIn(removed("participant removed"))))),
 
-		{"POST /v1/rooms", "keyward.rooms.create", "Create a room (or return the one of that name)", mgmt, native(s.handleCreateV1)},
-		{"GET /v1/rooms", "keyward.rooms.list", "List rooms (limit, after, name, enabled)", mgmt, native(s.handleListV1)},
-		{"GET /v1/rooms/{id}", "keyward.rooms.get", "Read a room, its live state and recent sessions", mgmt, native(s.handleGetV1)},
-		{"POST /v1/rooms/{id}", "keyward.rooms.update", "Update a room (name, description, enabled, max_peers, template, webhook)", mgmt, native(s.handleUpdateV1)},
-		{"GET /v1/rooms/{id}/peers", "keyward.rooms.peers", "The live session's peers and lobby", mgmt, native(s.handlePeersV1)},
-		{"POST /v1/rooms/{id}/remove-peer", "keyward.rooms.remove", "Remove a peer (or a role's peers): closed 4001, banned, jti revoked", mgmt, native(s.removeIn(func(n int) any { return map[string]any{"removed": n} }))},
-		{"POST /v1/rooms/{id}/end", "keyward.rooms.end", "End the live session; lock disables the room", mgmt, native(s.endIn(map[string]any{"ended": true}))},
-		{"POST /v1/rooms/{id}/message", "keyward.rooms.message", "Send a room message to everyone, a role or a peer", mgmt, native(s.sendIn(func(n int) any { return map[string]any{"delivered": n} }))},
+		e("POST /v1/rooms", "keyward.rooms.create", "Create a room (or return the one of that name)", mgmt, native(s.handleCreateV1)),
+		e("GET /v1/rooms", "keyward.rooms.list", "List rooms (limit, after, name, enabled)", mgmt, native(s.handleListV1)),
+		e("GET /v1/rooms/{id}", "keyward.rooms.get", "Read a room, its live state and recent sessions", mgmt, native(s.handleGetV1)),
+		e("POST /v1/rooms/{id}", "keyward.rooms.update", "Update a room (name, description, enabled, max_peers, template, webhook)", mgmt, native(s.handleUpdateV1)),
+		e("GET /v1/rooms/{id}/peers", "keyward.rooms.peers", "The live session's peers and lobby", mgmt, native(s.handlePeersV1)),
+		e("POST /v1/rooms/{id}/remove-peer", "keyward.rooms.remove", "Remove a peer (or a role's peers): closed 4001, banned, jti revoked", mgmt, native(s.removeIn(func(n int) any { return map[string]any{"removed": n} }))),
+		e("POST /v1/rooms/{id}/end", "keyward.rooms.end", "End the live session; lock disables the room", mgmt, native(s.endIn(map[string]any{"ended": true}))),
+		e("POST /v1/rooms/{id}/message", "keyward.rooms.message", "Send a room message to everyone, a role or a peer", mgmt, native(s.sendIn(func(n int) any { return map[string]any{"delivered": n} }))),
 	}
 }
 

@@ -2,14 +2,11 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"github.com/keyward/keyward/internal/rooms/joinpage"
-	"github.com/keyward/keyward/internal/rooms/sfu"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,8 +19,6 @@ import (
 	"github.com/keyward/keyward/internal/bus"
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/encoding"
-	"github.com/keyward/keyward/internal/envelope"
-	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/internal/fetch"
 	"github.com/keyward/keyward/internal/gateway"
 	"github.com/keyward/keyward/internal/jobs"
@@ -34,6 +29,8 @@ import (
 	"github.com/keyward/keyward/internal/ratelimit"
 	"github.com/keyward/keyward/internal/replay"
 	"github.com/keyward/keyward/internal/rooms"
+	"github.com/keyward/keyward/internal/rooms/joinpage"
+	"github.com/keyward/keyward/internal/rooms/sfu"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/watermark"
 	"github.com/keyward/keyward/token"
@@ -96,61 +93,131 @@ func (s *Server) keysChanged(ctx context.Context, keys []string) {
 // keysTopic is the bus topic of changed keys: their names, one a line.
 const keysTopic = "keys"
 
-// routes builds the door and every route behind it.
+// routes opens what every route shares, gathers the endpoints of every
+// service and mounts them behind the door.
 func (s *Server) routes(ctx context.Context) (http.Handler, error) {
+	door, reg, err := s.openDoor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eps, err := s.endpoints(ctx, door, reg)
+	if err != nil {
+		return nil, err
+	}
+	s.mounted = eps
+	return auth.NewMux(door, eps...)
+}
+
+// openDoor opens the parts every route shares: the metrics registry, Redis
+// (when configured) or the in-process stores, the usage counter, and the
+// door itself.
+func (s *Server) openDoor(ctx context.Context) (*auth.Authenticator, *prometheus.Registry, error) {
 	cfg := s.cfg
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics, err := auth.NewMetrics(reg)
 	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
+		return nil, nil, fmt.Errorf("metrics: %w", err)
 	}
+	rp, limiter, err := s.openReplay(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	usage, err := s.openUsage()
+	if err != nil {
+		return nil, nil, err
+	}
+	var rate ratelimit.Limit
+	if cfg.RateLimit > 0 {
+		rate = ratelimit.Limit{Rate: cfg.RateLimit, Burst: cfg.RateBurst}
+	}
+	door, err := auth.New(auth.Config{
+		Keys:      keySource{s.store},
+		KeyCache:  auth.KeyCacheConfig{PollInterval: cfg.KeyRefresh},
+		Replay:    rp,
+		Limiter:   limiter,
+		RateLimit: rate,
+		Verifier: token.Config{
+			Leeway: cfg.Leeway, Window: cfg.Window, MaxLifetime: cfg.MaxLifetime,
+			AllowAPIKeyWithoutExp: !cfg.APIKeyRequireExp,
+		},
+		Usage:   usage,
+		Metrics: metrics,
+		Logger:  s.log,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("auth: %w", err)
+	}
+	s.closers = append(s.closers, door.Close)
+	s.door.Store(door)
+	if s.bus != nil {
+		s.bus.Handle(keysTopic, bus.Handler{
+			Message: func(payload string) {
+				for _, k := range strings.Split(payload, "\n") {
+					door.Keys().Invalidate(k)
+				}
+			},
+			// The change feed holds every change: a notice missed while
+			// unsubscribed is read from it at once, not at the next poll.
+			Resync: func(ctx context.Context) error { door.Keys().Poll(ctx); return nil },
+		})
+		if err := s.bus.Start(ctx); err != nil {
+			return nil, nil, fmt.Errorf("redis: %w", err)
+		}
+	}
+	return door, reg, nil
+}
 
-	var (
-		rp      replay.Store
-		limiter ratelimit.Limiter
-	)
-	if cfg.Redis != "" {
-		opt, err := goredis.ParseURL(cfg.Redis)
-		if err != nil {
-			return nil, fmt.Errorf("redis: %w", err)
-		}
-		rc := goredis.NewClient(opt)
-		s.redis = rc
-		s.closers = append(s.closers, rc.Close)
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if err := rc.Ping(pctx).Err(); err != nil {
-			return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
-		}
-		// One subscription carries the change notices: revoked tokens
-		// here, changed keys below, once the door exists.
-		if s.bus, err = bus.New(bus.Config{Client: rc, Logger: s.log}); err != nil {
-			return nil, err
-		}
-		s.closers = append(s.closers, s.bus.Close)
-		rr, err := replay.NewRedis(replay.RedisConfig{Client: rc, Bus: s.bus})
-		if err != nil {
-			return nil, err
-		}
-		s.closers = append(s.closers, rr.Close)
-		rp = rr
-		if limiter, err = ratelimit.NewRedis(ratelimit.RedisConfig{Client: rc}); err != nil {
-			return nil, err
-		}
-	} else {
+// openReplay opens the replay and revocation store and the rate limiter:
+// on Redis when one is configured, so that every node shares them (with
+// the bus that carries change notices between nodes), else in this
+// process.
+func (s *Server) openReplay(ctx context.Context) (replay.Store, ratelimit.Limiter, error) {
+	if s.cfg.Redis == "" {
 		mem, err := replay.NewMemory(replay.MemoryConfig{})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.closers = append(s.closers, mem.Close)
-		rp = mem
-		limiter = ratelimit.NewMemory(ratelimit.MemoryConfig{})
+		return mem, ratelimit.NewMemory(ratelimit.MemoryConfig{}), nil
 	}
+	opt, err := goredis.ParseURL(s.cfg.Redis)
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis: %w", err)
+	}
+	rc := goredis.NewClient(opt)
+	s.redis = rc
+	s.closers = append(s.closers, rc.Close)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rc.Ping(pctx).Err(); err != nil {
+		return nil, nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+	}
+	// One subscription carries the change notices: revoked tokens here,
+	// changed keys once the door exists.
+	if s.bus, err = bus.New(bus.Config{Client: rc, Logger: s.log}); err != nil {
+		return nil, nil, err
+	}
+	s.closers = append(s.closers, s.bus.Close)
+	rp, err := replay.NewRedis(replay.RedisConfig{Client: rc, Bus: s.bus})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.closers = append(s.closers, rp.Close)
+	limiter, err := ratelimit.NewRedis(ratelimit.RedisConfig{Client: rc})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rp, limiter, nil
+}
 
+// openUsage starts the usage counter, which writes request counts and each
+// credential's last use to the store every UsageInterval and once more on
+// Close.
+func (s *Server) openUsage() (*auth.Usage, error) {
 	usage, err := auth.NewUsage(auth.UsageConfig{
 		Logger:   s.log,
-		Interval: cfg.UsageInterval,
+		Interval: s.cfg.UsageInterval,
 		LastUsedFunc: func(ctx context.Context, uses []auth.LastUse) error {
 			out := make([]credential.KeyUse, len(uses))
 			for i, u := range uses {
@@ -174,77 +241,21 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 		defer cancel()
 		return usage.Close(ctx)
 	})
+	return usage, nil
+}
 
-	var rate ratelimit.Limit
-	if cfg.RateLimit > 0 {
-		rate = ratelimit.Limit{Rate: cfg.RateLimit, Burst: cfg.RateBurst}
-	}
-	door, err := auth.New(auth.Config{
-		Keys:      keySource{s.store},
-		KeyCache:  auth.KeyCacheConfig{PollInterval: cfg.KeyRefresh},
-		Replay:    rp,
-		Limiter:   limiter,
-		RateLimit: rate,
-		Verifier: token.Config{
-			Leeway: cfg.Leeway, Window: cfg.Window, MaxLifetime: cfg.MaxLifetime,
-			AllowAPIKeyWithoutExp: !cfg.APIKeyRequireExp,
-		},
-		Usage:   usage,
-		Metrics: metrics,
-		Logger:  s.log,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
-	}
-	s.closers = append(s.closers, door.Close)
-	s.door.Store(door)
-	if s.bus != nil {
-		s.bus.Handle(keysTopic, bus.Handler{
-			Message: func(payload string) {
-				for _, k := range strings.Split(payload, "\n") {
-					door.Keys().Invalidate(k)
-				}
-			},
-			// The change feed holds every change: a notice missed while
-			// unsubscribed is read from it at once, not at the next poll.
-			Resync: func(ctx context.Context) error { door.Keys().Poll(ctx); return nil },
-		})
-		if err := s.bus.Start(ctx); err != nil {
-			return nil, fmt.Errorf("redis: %w", err)
-		}
-	}
-
-	mux := http.NewServeMux()
-	// Every route goes through handle, which also lists it for the
-	// OpenAPI document.
-	var documented []openapi.Operation
-	handle := func(op openapi.Operation, h http.Handler) {
-		mux.Handle(op.Pattern, h)
-		documented = append(documented, op)
-	}
-
-	// The management API: management tokens only; the services decide what
-	// each account may do.
-	mh, err := manage.New(manage.Config{Services: s.store, Logger: s.log, CallerFunc: func(r *http.Request) (manage.Caller, bool) {
-		id, ok := auth.FromContext(r.Context())
-		if !ok {
-			return manage.Caller{}, false
-		}
-		return manage.Caller{CredentialID: id.CredentialID, Key: id.Key, Groups: id.Groups}, true
-	}})
+// endpoints opens every service and returns their endpoints, the OpenAPI
+// document's last: the management API, rooms, the Encoding API, the portal,
+// the gateway's routes (when configured) and the operational endpoints.
+func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *prometheus.Registry) ([]auth.Endpoint, error) {
+	mh, err := manage.New(manage.Config{Services: s.store, Logger: s.log})
 	if err != nil {
 		return nil, err
 	}
-	for _, rt := range mh.Routes() {
-		policy := auth.Route{APIID: rt.APIID, Profiles: token.ProfileSet(token.Management)}
-		handle(openapi.Operation{Pattern: rt.Pattern, ID: rt.APIID, Summary: rt.Summary, Profiles: policy.Profiles, Tag: "management"},
-			door.Require(policy)(withActor(rt.Handler)))
-	}
-
-	// Rooms: what app and apikey tokens join. The join routes check
+	// Rooms: what app and apikey tokens join. The join endpoints check
 	// tokens themselves (every refusal before the upgrade); the REST
-	// routes go through the door.
-	leeway := cfg.Leeway
+	// endpoints go through the door.
+	leeway := s.cfg.Leeway
 	if leeway == 0 {
 		leeway = token.DefaultLeeway // as the door reads a zero leeway
 	}
@@ -257,100 +268,42 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 		Hub: rooms.HubConfig{
 			Media:      media,
 			RevokeFunc: door.RevokeToken, ResumeKey: s.sealer.DeriveKey("rooms resume", 32), Leeway: leeway,
-			LobbyTimeout: cfg.Rooms.LobbyTimeout, PingInterval: cfg.Rooms.PingInterval, PingTimeout: cfg.Rooms.PingTimeout,
-			MessageRate: cfg.Rooms.MessageRate, MessageBurst: 2 * cfg.Rooms.MessageRate,
+			LobbyTimeout: s.cfg.Rooms.LobbyTimeout, PingInterval: s.cfg.Rooms.PingInterval, PingTimeout: s.cfg.Rooms.PingTimeout,
+			MessageRate: s.cfg.Rooms.MessageRate, MessageBurst: 2 * s.cfg.Rooms.MessageRate,
 		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rooms: %w", err)
 	}
 	s.rooms = rs
-	for _, rt := range rs.Routes() {
-		op := openapi.Operation{Pattern: rt.Pattern, ID: rt.APIID, Summary: rt.Summary, Profiles: rt.Profiles, Tag: "rooms"}
-		if rt.Profiles == 0 {
-			op.Profiles = token.ProfileSet(token.App, token.APIKey)
-			handle(op, rt.Handler)
-			continue
-		}
-		handle(op, door.Require(auth.Route{APIID: rt.APIID, Profiles: rt.Profiles})(rt.Handler))
-	}
-
 	// The room client page: a user tries a room with nothing but a token.
 	page, err := joinpage.New()
 	if err != nil {
 		return nil, err
 	}
-	handle(openapi.Operation{Pattern: "GET " + joinpage.Path, ID: "rooms.join.page", Summary: "The room client page: ?token=TOKEN joins with an app or apikey token", Tag: "rooms"},
-		http.HandlerFunc(page.ServePage))
-	mux.HandleFunc("GET /rooms/assets/{name}", page.ServeAsset)
-
-	// The Soundlinks Encoding API and its worker.
+	pageEndpoints := []auth.Endpoint{
+		{ID: "rooms.join.page", Pattern: "GET " + joinpage.Path, Tag: "rooms", Handler: http.HandlerFunc(page.ServePage),
+			Summary: "The room client page: ?token=TOKEN joins with an app or apikey token"},
+		{ID: "rooms.join.asset", Pattern: "GET /rooms/assets/{name}", Tag: "rooms", Handler: http.HandlerFunc(page.ServeAsset),
+			Summary: "The room client page's scripts and styles"},
+	}
 	enc, err := s.openEncoding(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, rt := range enc.Routes() {
-		op := openapi.Operation{Pattern: rt.Pattern, ID: rt.Policy.APIID, Summary: encodingSummary[rt.Pattern], Tag: "encoding"}
-		if rt.Public {
-			op.ID, op.Summary = "sl.encoding.file", "Download an encoded song by its signed, time-limited link"
-			handle(op, rt.Handler)
-			continue
-		}
-		op.Group, op.Profiles, op.SingleUse = rt.Policy.Group, rt.Policy.Profiles, rt.Policy.SingleUse
-		handle(op, door.Require(rt.Policy)(rt.Handler))
-	}
-
-	// The developer portal: browser routes, cookie sessions kept in the
-	// store's database so any node can serve any browser.
+	// Portal sessions are kept in the store's database so that any node
+	// can serve any browser.
 	sessions, err := portal.NewSQLSessionStore(ctx, s.store.Driver())
 	if err != nil {
 		return nil, fmt.Errorf("portal sessions: %w", err)
 	}
 	p, err := portal.New(portal.Config{
-		Services: s.store, Logger: s.log, PublicURL: cfg.PublicURL,
-		Secure:       strings.HasPrefix(cfg.PublicURL, "https://"),
+		Services: s.store, Logger: s.log, PublicURL: s.cfg.PublicURL,
+		Secure:       strings.HasPrefix(s.cfg.PublicURL, "https://"),
 		SessionStore: sessions, Sealer: s.sealer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
-	}
-	mux.Handle("/portal/", p.Handler())
-	mux.Handle("GET /{$}", http.RedirectHandler("/portal/", http.StatusFound))
-
-	// The gateway: verified requests proxied to upstream APIs.
-	if cfg.Gateway != "" {
-		routes, err := gateway.LoadRoutes(cfg.Gateway)
-		if err != nil {
-			return nil, fmt.Errorf("gateway: %w", err)
-		}
-		gw, err := gateway.New(gateway.Config{Auth: door, Routes: routes, Logger: s.log})
-		if err != nil {
-			return nil, fmt.Errorf("gateway: %w", err)
-		}
-		for _, rt := range gw.Routes() {
-			prefix := strings.TrimSuffix(rt.Prefix, "/")
-			for _, pattern := range []string{prefix, prefix + "/"} {
-				if err := safeHandle(mux, pattern, gw); err != nil {
-					return nil, fmt.Errorf("gateway route %s: %w", rt.Prefix, err)
-				}
-			}
-			documented = append(documented, openapi.Operation{Pattern: "POST " + prefix, ID: rt.Auth.APIID,
-				Summary: "Proxied to " + rt.Upstream.Redacted(), Group: rt.Auth.Group, Profiles: rt.Auth.Profiles, SingleUse: rt.Auth.SingleUse, Tag: "gateway"})
-		}
-	}
-
-	// Operations.
-	for _, op := range []openapi.Operation{
-		{Pattern: "GET /healthz", ID: "keyward.health", Summary: "Liveness: the process answers", Tag: "operations"},
-		{Pattern: "GET /readyz", ID: "keyward.ready", Summary: "Readiness: the store (and Redis, and the rooms' media socket) answer", Tag: "operations"},
-		{Pattern: "GET /metrics", ID: "keyward.metrics", Summary: "Prometheus metrics (text format, not an envelope)", Tag: "operations"},
-		{Pattern: "GET /openapi.json", ID: "keyward.openapi", Summary: "This document", Tag: "operations"},
-	} {
-		documented = append(documented, op)
-	}
-	doc, err := openapi.Document("keyward", "1.0", documented)
-	if err != nil {
-		return nil, err
 	}
 	checks := []ops.Check{{Name: "store", Func: s.store.Ping}}
 	if s.redis != nil {
@@ -359,21 +312,27 @@ func (s *Server) routes(ctx context.Context) (http.Handler, error) {
 	if s.sfu != nil {
 		checks = append(checks, ops.Check{Name: "media", Func: func(context.Context) error { return s.sfu.Up() }})
 	}
-	oh, err := ops.New(ops.Config{Checks: checks, Gatherer: reg, OpenAPI: doc, Logger: s.log})
+	oh, err := ops.New(ops.Config{Checks: checks, Gatherer: reg, Logger: s.log})
 	if err != nil {
 		return nil, err
 	}
-	oh.Register(mux)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		envelope.Error(w, r, errcode.Errorf(errcode.NotFound, "no such API: %s %s", r.Method, r.URL.Path))
-	})
-	return mux, nil
-}
-
-var encodingSummary = map[string]string{
-	"POST /v3/sl/encoding": "Start auto encoding: arg {src, artist} → {query}",
-	"POST /v3/sl/query":    "Query encoding result: arg {query} → {status: processing|complete|failed, message}",
-	"POST /v3/sl/detect":   "Find the sound link in an audio file: arg {src} → {found, soundlink}",
+	eps := slices.Concat(mh.Endpoints(), rs.Endpoints(), pageEndpoints, enc.Endpoints(), p.Endpoints(), oh.Endpoints())
+	if s.cfg.Gateway != "" {
+		routes, err := gateway.LoadRoutes(s.cfg.Gateway)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		gw, err := gateway.New(gateway.Config{Routes: routes})
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		eps = append(eps, gw.Endpoints()...)
+	}
+	doc, err := openapi.Endpoint("keyward", "1.0", eps)
+	if err != nil {
+		return nil, err
+	}
+	return append(eps, doc), nil
 }
 
 // openMedia opens the rooms' SFU on its UDP address, unless media is off
@@ -447,37 +406,4 @@ func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
 	s.encoding = enc
 	s.closers = append(s.closers, enc.Close)
 	return enc, nil
-}
-
-// safeHandle registers pattern, turning ServeMux's panic on a conflicting
-// pattern into an error (the routes file is the operator's).
-func safeHandle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%v", p)
-		}
-	}()
-	mux.Handle(pattern, h)
-	return nil
-}
-
-// withActor puts the credential's owner into the context as the actor
-// the credential services authorise and audit.
-func withActor(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := auth.FromContext(r.Context())
-		if !ok {
-			envelope.Error(w, r, errors.New("server: route without identity"))
-			return
-		}
-		ctx := credential.NewContextWithActor(r.Context(), &credential.Actor{AccountID: id.AccountID, RemoteAddr: remoteIP(r)})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-func remoteIP(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,7 @@ type Server struct {
 	bus      *bus.Bus // with Redis: change notices between nodes
 	rooms    *rooms.Service
 	sfu      *sfu.SFU
+	mounted  []auth.Endpoint
 	ln       net.Listener
 	http     *http.Server
 
@@ -149,6 +151,10 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // URL returns http://ADDR of the listener.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Endpoints returns the endpoints the server serves (every one of them is
+// in its /openapi.json).
+func (s *Server) Endpoints() []auth.Endpoint { return slices.Clone(s.mounted) }
 
 // Store returns the credential store.
 func (s *Server) Store() *store.Store { return s.store }
