@@ -15,6 +15,8 @@
     localReady: null,
     resume: "",
     closedOnPurpose: false,
+    sdps: [], // every description exchanged, for the loopback guard of the tests
+    candidates: [], // every candidate trickled either way
   };
   window.keyward = state; // for tests and the curious
 
@@ -90,7 +92,10 @@
   function newPC() {
     const pc = new RTCPeerConnection({ iceServers: [] });
     pc.onicecandidate = (ev) => {
-      if (ev.candidate) send({ type: "candidate", candidate: ev.candidate.toJSON() });
+      if (ev.candidate) {
+        state.candidates.push(ev.candidate.candidate);
+        send({ type: "candidate", candidate: ev.candidate.toJSON() });
+      }
     };
     pc.ontrack = (ev) => {
       const stream = ev.streams[0];
@@ -110,6 +115,7 @@
   async function onOffer(msg) {
     if (state.localReady) await state.localReady;
     const pc = state.pc || newPC();
+    state.sdps.push(msg.sdp);
     await pc.setRemoteDescription({ type: "offer", sdp: msg.sdp });
     if (state.local) {
       const have = new Set(pc.getSenders().map((s) => s.track).filter(Boolean));
@@ -119,6 +125,7 @@
     }
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
+    state.sdps.push(pc.localDescription.sdp);
     send({ type: "answer", sdp: pc.localDescription.sdp });
   }
 
@@ -262,7 +269,11 @@
       if (li) li.remove();
     },
     offer(msg) { onOffer(msg).catch((e) => status("Media negotiation failed: " + e.message, true)); },
-    candidate(msg) { if (state.pc && msg.candidate) state.pc.addIceCandidate(msg.candidate).catch(() => {}); },
+    candidate(msg) {
+      if (!state.pc || !msg.candidate) return;
+      state.candidates.push(msg.candidate.candidate);
+      state.pc.addIceCandidate(msg.candidate).catch(() => {});
+    },
     track_published(msg) { showMuted(msg.peer_id, msg.track.source, msg.track.muted); },
     track_unpublished(msg) {},
     muted(msg) {
