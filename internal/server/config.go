@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -229,4 +230,26 @@ func (c *Config) Validate() error {
 		c.RateBurst = int(2*c.RateLimit) + 1
 	}
 	return errors.Join(errs...)
+}
+
+// ConfigKeys returns every key a config file may hold, tables' keys as
+// "table.key" ("smtp.password"), in the order of [Config]'s fields.
+func ConfigKeys() []string {
+	var keys []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for f := range t.Fields() {
+			name := f.Tag.Get("koanf")
+			if name == "" {
+				continue
+			}
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]() {
+				walk(f.Type, prefix+name+".")
+				continue
+			}
+			keys = append(keys, prefix+name)
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	return keys
 }

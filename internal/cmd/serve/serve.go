@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -132,6 +133,14 @@ func load(fs *pflag.FlagSet, configFile string, getenv func(string) string) (ser
 	if configFile != "" {
 		if err := k.Load(file.Provider(configFile), toml.Parser()); err != nil {
 			return cfg, fmt.Errorf("config file %s: %w", configFile, err)
+		}
+		// A misspelt key would otherwise be ignored, and its setting
+		// silently left at the default.
+		known := server.ConfigKeys()
+		for _, key := range k.Keys() {
+			if !slices.Contains(known, key) {
+				return cfg, fmt.Errorf("config file %s: unknown key %q (see keyward.example.toml for every key)", configFile, key)
+			}
 		}
 	}
 	envKeys := map[string]bool{}

@@ -5,17 +5,46 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/shlex"
+	"github.com/knadh/koanf/parsers/toml/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/v2"
 
 	"github.com/keyward/keyward/internal/cmd/cmderror"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/internal/server"
 )
+
+// exampleConfig is the repository's example config file.
+var exampleConfig = filepath.Join("..", "..", "..", "keyward.example.toml")
+
+// TestExampleConfigNamesEveryKey: keyward.example.toml shows every key the
+// config file may hold, and no other.
+func TestExampleConfigNamesEveryKey(t *testing.T) {
+	t.Parallel()
+	k := koanf.New(".")
+	if err := k.Load(file.Provider(exampleConfig), toml.Parser()); err != nil {
+		t.Fatalf("load %s: %v", exampleConfig, err)
+	}
+	have := k.Keys()
+	want := server.ConfigKeys()
+	for _, key := range want {
+		if !slices.Contains(have, key) {
+			t.Errorf("%s lacks the key %q", exampleConfig, key)
+		}
+	}
+	for _, key := range have {
+		if !slices.Contains(want, key) {
+			t.Errorf("%s has the key %q, which keyward does not know", exampleConfig, key)
+		}
+	}
+}
 
 func TestNewCmdServe(t *testing.T) {
 	t.Parallel()
@@ -31,6 +60,10 @@ fetch_allow = ["10.0.0.0/8"]
 addr = "127.0.0.1:2525"
 from = "file@example.test"
 `), 0o600)
+	typo := filepath.Join(dir, "typo.toml")
+	os.WriteFile(typo, []byte("listen = \"127.0.0.1:9001\"\n[smtp]\npasword = \"x\"\n"), 0o600)
+	stray := filepath.Join(dir, "stray.toml")
+	os.WriteFile(stray, []byte("lisen = \"127.0.0.1:9001\"\n"), 0o600)
 
 	tests := []struct {
 		name    string
@@ -76,6 +109,15 @@ from = "file@example.test"
 		{"bad cidr", "--fetch-allow 10.0.0.0/99", nil, nil, "CIDR"},
 		{"bad log level", "--log-level loud", nil, nil, "log-level"},
 		{"missing file", "--config /nonexistent.toml", nil, nil, "config file"},
+		{"example config", "--config " + exampleConfig, nil, func(t *testing.T, c server.Config) {
+			d := server.Defaults()
+			if c.Listen != d.Listen || c.Data != d.Data || c.Leeway != d.Leeway || c.UsageInterval != d.UsageInterval ||
+				c.ShutdownTimeout != d.ShutdownTimeout || !c.APIKeyRequireExp || c.SMTP.Password != "" {
+				t.Errorf("keyward.example.toml does not load as the defaults: %+v", c)
+			}
+		}, ""},
+		{"unknown key in a table", "--config " + typo, nil, nil, `unknown key "smtp.pasword"`},
+		{"unknown key", "--config " + stray, nil, nil, `unknown key "lisen"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
