@@ -70,7 +70,7 @@ fi
 # 5. The tests. Strict: a missing dependency fails instead of skipping.
 export KEYWARD_TEST_STRICT=1
 args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(-count=1 ./...)
+[ ${#args[@]} -gt 0 ] || args=(-count=1 -timeout=25m ./...)
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './interop/node_modules/*'))
 if [ -n "$unformatted" ]; then
