@@ -52,6 +52,9 @@ func (a *Account) Validate() error {
 	if len(a.Name) > 200 {
 		return Errorf(EINVALID, "Account name is longer than 200 characters.")
 	}
+	if err := ValidateLine("Account name", a.Name); err != nil {
+		return err
+	}
 	if !a.Role.Valid() {
 		return Errorf(EINVALID, "Account role must be %q or %q.", RoleDeveloper, RoleAdmin)
 	}
@@ -61,6 +64,9 @@ func (a *Account) Validate() error {
 // ValidateEmail reports whether email is a plain address (no display name).
 // It returns EINVALID.
 func ValidateEmail(email string) error {
+	if err := ValidateLine("Email", email); err != nil {
+		return err
+	}
 	addr, err := mail.ParseAddress(email)
 	if email == "" || err != nil || addr.Address != email || addr.Name != "" || len(email) > 254 {
 		return Errorf(EINVALID, "Email %q is not a valid address.", email)
@@ -140,6 +146,7 @@ type AccountService interface {
 
 	// Authenticate returns the account with email if password matches. It
 	// returns EUNAUTHORIZED, with the same message, for an unknown email and
-	// a wrong password, and spends the same time on both.
+	// a wrong password, and spends the same time on both; EINVALID for an
+	// email with control characters or invalid UTF-8 (see [ValidateLine]).
 	Authenticate(ctx context.Context, email, password string) (*Account, error)
 }

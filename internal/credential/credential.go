@@ -135,7 +135,10 @@ func validateCredentialText(name, notes string) error {
 	if len(notes) > 2000 {
 		return Errorf(EINVALID, "Credential notes are longer than 2000 characters.")
 	}
-	return nil
+	if err := ValidateLine("Credential name", name); err != nil {
+		return err
+	}
+	return ValidateLines("Credential notes", notes)
 }
 
 // CreateCredentialParams are the inputs of
@@ -214,13 +217,15 @@ type CredentialList struct {
 }
 
 // CredentialService manages credentials. Developers act only on their own
-// credentials (EFORBIDDEN otherwise); admins act on any. Every method returns
-// ENOTFOUND for an unknown id and EUNAUTHORIZED without an actor.
+// credentials; another account's credential is ENOTFOUND to them, the same
+// answer as an unknown id, so ids tell nothing about what exists. Admins act
+// on any. Every method returns ENOTFOUND for an unknown id and
+// EUNAUTHORIZED without an actor.
 type CredentialService interface {
 	// CreateCredential creates a credential and its first secret, which is
 	// returned this once. Returns EINVALID for bad input or an unknown group,
-	// EFORBIDDEN for a group the owner was not approved for or another
-	// account's credential.
+	// EFORBIDDEN for a group the owner was not approved for, or when a
+	// developer names another account as the owner.
 	CreateCredential(ctx context.Context, params *CreateCredentialParams) (*Credential, *Secret, error)
 
 	// FindCredentialByID returns one credential.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keyward/keyward/internal/credential"
 )
@@ -121,4 +122,66 @@ func TestPageLimit(t *testing.T) {
 			t.Errorf("Page{Limit: %d}.PageLimit() = %d, want %d", tt.in, got, tt.want)
 		}
 	}
+}
+
+func TestValidateText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in          string
+		line, lines bool // accepted as one line, as several lines
+	}{
+		{"", true, true},
+		{"Ann Lee", true, true},
+		{"Zoë — 東京 🎵", true, true},
+		{"\ufffd", true, true}, // a well-formed U+FFFD is text
+		{"\u2028", true, true}, // a line separator is not a control character
+		{"a\tb", false, true},
+		{"a\nb", false, true},
+		{"a\r\nb", false, true},
+		{"a\x00b", false, false},
+		{"\x00", false, false},
+		{"a\x01", false, false},
+		{"a\x1b[31m", false, false},
+		{"a\x0b", false, false},
+		{"a\x7f", false, false},
+		{"a\u0085b", false, false},
+		{"a\u009f", false, false},
+		{"a\xffb", false, false},
+		{"a\xc3", false, false},
+		{"\xed\xa0\x80", false, false}, // a surrogate in UTF-8
+	}
+	for _, tt := range tests {
+		for _, c := range []struct {
+			name string
+			fn   func(string, string) error
+			want bool
+		}{{"ValidateLine", credential.ValidateLine, tt.line}, {"ValidateLines", credential.ValidateLines, tt.lines}} {
+			err := c.fn("Field", tt.in)
+			if (err == nil) != c.want {
+				t.Errorf("%s(%q) = %v, want accepted %v", c.name, tt.in, err, c.want)
+			}
+			if err != nil && (credential.ErrorCode(err) != credential.EINVALID || !strings.HasPrefix(credential.ErrorMessage(err), "Field ")) {
+				t.Errorf("%s(%q) = %v, want EINVALID naming the field", c.name, tt.in, err)
+			}
+		}
+	}
+	if err := credential.ValidateLine("Credential name", "ab\x00"); credential.ErrorMessage(err) !=
+		"Credential name contains a control character (U+0000 at character 3); only printable text is accepted." {
+		t.Errorf("message = %q", credential.ErrorMessage(err))
+	}
+}
+
+func FuzzValidateText(f *testing.F) {
+	for _, s := range []string{"", "a", "a\x00", "\xff", "é\u0085", "a\tb\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		line, lines := credential.ValidateLine("f", s), credential.ValidateLines("f", s)
+		if line == nil && lines != nil {
+			t.Fatalf("%q is one valid line but not valid lines: %v", s, lines)
+		}
+		if lines == nil && (!utf8.ValidString(s) || strings.ContainsAny(s, "\x00\x7f")) {
+			t.Fatalf("%q accepted", s)
+		}
+	})
 }

@@ -48,6 +48,9 @@ func (g *Group) Validate() error {
 	if len(g.Description) > 1000 {
 		return Errorf(EINVALID, "Group description is longer than 1000 characters.")
 	}
+	if err := ValidateLines("Group description", g.Description); err != nil {
+		return err
+	}
 	seen := make(map[string]bool, len(g.APIIDs))
 	for _, id := range g.APIIDs {
 		if !apiIDRE.MatchString(id) {

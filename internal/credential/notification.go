@@ -61,7 +61,9 @@ type NotificationService interface {
 	FindNotifications(ctx context.Context, filter *NotificationFilter) (*NotificationList, error)
 
 	// MarkNotificationRead marks one of the actor's notifications read.
-	// Returns ENOTFOUND, or EFORBIDDEN for another account's notification.
+	// Returns ENOTFOUND for an unknown id and, to a developer, for another
+	// account's notification; EFORBIDDEN for an admin marking another
+	// account's.
 	// Marking a read notification again changes nothing.
 	MarkNotificationRead(ctx context.Context, id int64) error
 }

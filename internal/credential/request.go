@@ -66,7 +66,7 @@ func (p *CreateAccessRequestParams) Validate() error {
 	if len(p.Reason) > 2000 {
 		return Errorf(EINVALID, "Reason is longer than 2000 characters.")
 	}
-	return nil
+	return ValidateLines("Reason", p.Reason)
 }
 
 // DecideAccessRequestParams are the inputs of
@@ -89,7 +89,7 @@ func (p *DecideAccessRequestParams) Validate() error {
 	if len(p.Note) > 2000 {
 		return Errorf(EINVALID, "Decision note is longer than 2000 characters.")
 	}
-	return nil
+	return ValidateLines("Decision note", p.Note)
 }
 
 // AccessRequestFilter selects requests in
@@ -119,7 +119,7 @@ type RequestService interface {
 	CreateAccessRequest(ctx context.Context, params *CreateAccessRequestParams) (*AccessRequest, error)
 
 	// FindAccessRequestByID returns one request. Developers may read only
-	// their own (EFORBIDDEN). Returns ENOTFOUND.
+	// their own: another account's is ENOTFOUND to them, as an unknown id.
 	FindAccessRequestByID(ctx context.Context, id int64) (*AccessRequest, error)
 
 	// FindAccessRequests lists requests; developers see only their own.
@@ -132,8 +132,9 @@ type RequestService interface {
 	DecideAccessRequest(ctx context.Context, params *DecideAccessRequestParams) (*AccessRequest, error)
 
 	// WithdrawAccessRequest withdraws the actor's own pending request.
-	// Returns ENOTFOUND, EFORBIDDEN for another's request, ECONFLICT when
-	// it is no longer pending.
+	// Returns ENOTFOUND for an unknown id and, to a developer, for another
+	// account's request; EFORBIDDEN for an admin withdrawing another's;
+	// ECONFLICT when it is no longer pending.
 	WithdrawAccessRequest(ctx context.Context, id int64) (*AccessRequest, error)
 
 	// FindApprovedGroups returns the groups granted to account by its

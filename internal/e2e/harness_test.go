@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 
 // node is one running "keyward serve".
 type node struct {
-	t      *testing.T
+	t      testing.TB
 	URL    string
 	Data   string
 	Args   []string
@@ -80,7 +80,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -92,7 +92,7 @@ func freePort(t *testing.T) string {
 
 // startNode starts keyward serve with a data directory (a fresh one when
 // data is "") and extra flags, and waits until /readyz answers 200.
-func startNode(t *testing.T, data string, args ...string) *node {
+func startNode(t testing.TB, data string, args ...string) *node {
 	t.Helper()
 	if data == "" {
 		data = t.TempDir()

@@ -318,3 +318,77 @@ func TestRotateOverlap(t *testing.T) {
 		})
 	}
 }
+
+// TestNoExistenceOracle checks that a developer cannot tell another
+// account's records from ids that do not exist: both answer 404 with the
+// same message, and nothing changes. Admins still get the detail.
+func TestNoExistenceOracle(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.json(t, b.devID, "POST", "/v1/requests", map[string]any{"groups": []string{"encoding"}, "reason": "mine"})
+	if r.status != 201 {
+		t.Fatalf("create request: %d %+v", r.status, r.params)
+	}
+	var req credential.AccessRequest
+	json.Unmarshal(r.body["request"], &req)
+	r = b.json(t, b.devID, "POST", "/v1/requests", map[string]any{"groups": []string{"encoding"}, "reason": "pending"})
+	var pending credential.AccessRequest
+	json.Unmarshal(r.body["request"], &pending)
+	if r := b.json(t, b.adminID, "POST", fmt.Sprintf("/v1/requests/%d/approve", req.ID), nil); r.status != 200 {
+		t.Fatalf("approve: %d %+v", r.status, r.params)
+	}
+	r = b.json(t, b.devID, "GET", "/v1/notifications", nil)
+	var notes []credential.Notification
+	json.Unmarshal(r.body["notifications"], &notes)
+	if len(notes) == 0 {
+		t.Fatalf("no notification after approval: %s", r.body["notifications"])
+	}
+	r = b.json(t, b.devID, "POST", "/v1/credentials", map[string]any{"name": "mine", "groups": []string{"encoding"}})
+	var cred credential.Credential
+	json.Unmarshal(r.body["credential"], &cred)
+	if r.status != 201 {
+		t.Fatalf("create credential: %d %+v", r.status, r.params)
+	}
+
+	const missing = 999999
+	theirID := map[string]int64{
+		"/v1/credentials/%d": cred.ID, "/v1/credentials/%d/rotate": cred.ID, "/v1/credentials/%d/revoke": cred.ID,
+		"/v1/credentials/%d/secrets/x/retire": cred.ID, "/v1/requests/%d": pending.ID, "/v1/requests/%d/withdraw": pending.ID,
+		"/v1/notifications/%d/read": notes[0].ID,
+	}
+	for _, c := range []struct{ method, format string }{
+		{"GET", "/v1/credentials/%d"},
+		{"PATCH", "/v1/credentials/%d"},
+		{"POST", "/v1/credentials/%d/rotate"},
+		{"POST", "/v1/credentials/%d/secrets/x/retire"},
+		{"POST", "/v1/credentials/%d/revoke"},
+		{"DELETE", "/v1/credentials/%d"},
+		{"GET", "/v1/requests/%d"},
+		{"POST", "/v1/requests/%d/withdraw"},
+		{"POST", "/v1/notifications/%d/read"},
+	} {
+		id := theirID[c.format]
+		theirs, none := fmt.Sprintf(c.format, id), fmt.Sprintf(c.format, missing)
+		var body any
+		if c.method == "PATCH" {
+			body = map[string]string{"name": "stolen"}
+		}
+		audit, creds := b.counts(t)
+		got := b.json(t, b.otherID, c.method, theirs, body)
+		want := b.json(t, b.otherID, c.method, none, body)
+		if want.status != 404 {
+			t.Fatalf("%s %s (no such id): %d %+v, want 404", c.method, none, want.status, want.params)
+		}
+		sameMsg := strings.ReplaceAll(got.params.ErrMsg, fmt.Sprint(id), "N") == strings.ReplaceAll(want.params.ErrMsg, fmt.Sprint(missing), "N")
+		if got.status != 404 || got.params.Err != want.params.Err || !sameMsg {
+			t.Errorf("other developer %s %s: %d %+v; a missing id answers %d %+v", c.method, theirs, got.status, got.params, want.status, want.params)
+		}
+		if a, n := b.counts(t); a != audit || n != creds {
+			t.Errorf("other developer %s %s changed the store", c.method, theirs)
+		}
+	}
+	// An admin keeps the detail: another account's notification is 403.
+	if r := b.json(t, b.adminID, "POST", fmt.Sprintf("/v1/notifications/%d/read", notes[0].ID), nil); r.status != 403 {
+		t.Errorf("admin marks a developer's notification: %d %+v, want 403", r.status, r.params)
+	}
+}

@@ -117,6 +117,9 @@ func (p *Portal) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		p.log.InfoContext(r.Context(), "portal: sign-in failed", "remote", addr)
 		again(http.StatusUnauthorized, "Wrong email or password.")
 		return
+	} else if credential.ErrorCode(err) == credential.EINVALID {
+		again(http.StatusBadRequest, credential.ErrorMessage(err))
+		return
 	} else if err != nil {
 		p.fail(w, r, err)
 		return

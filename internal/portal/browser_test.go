@@ -356,7 +356,8 @@ func TestBrowserFlow(t *testing.T) {
 	}
 	dev.shot("16-playground")
 
-	// A developer opening an admin page, or another developer's credential: 403.
+	// A developer opening an admin page: 403; another developer's
+	// credential: 404, as for an id that does not exist.
 	expect(t, "developer opens the audit log", dev.open("/portal/admin/audit"), 403)
 	dev.shot("17-developer-admin-page-403")
 	mallory := newChrome(t, first, true, srv.URL, dir, "mallory")
@@ -364,11 +365,11 @@ func TestBrowserFlow(t *testing.T) {
 	mallory.do("fill sign-up", chromedp.SetValue(chromedp.CSS("#email"), "mallory@example.com"),
 		chromedp.SetValue(chromedp.CSS("#password"), devPassword), chromedp.SetValue(chromedp.CSS("#password2"), devPassword))
 	expect(t, "mallory signs up", mallory.submit("sign up", "form.card button[type=submit]"), 200)
-	expect(t, "mallory opens the developer's credential", mallory.open(credURL), 403)
+	expect(t, "mallory opens the developer's credential", mallory.open(credURL), 404)
 	if strings.Contains(mallory.html(), key) {
-		t.Fatalf("the 403 page shows the key")
+		t.Fatalf("the 404 page shows the key")
 	}
-	mallory.shot("18-another-developers-credential-403")
+	mallory.shot("18-another-developers-credential-404")
 
 	// A cross-site POST is refused (an attacker's page on another site).
 	evil := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

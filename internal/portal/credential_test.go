@@ -84,7 +84,7 @@ func verifyWithStore(t *testing.T, b *testBundle, key, secret string) {
 	}
 }
 
-func TestCredentialOfAnotherIsForbidden(t *testing.T) {
+func TestCredentialOfAnotherIsNotFound(t *testing.T) {
 	t.Parallel()
 	b := setup(t, portal.Config{})
 	owner := b.approvedDeveloper(t, "owner@example.com")
@@ -93,14 +93,14 @@ func TestCredentialOfAnotherIsForbidden(t *testing.T) {
 	other.get("/portal/credentials")
 	for _, path := range []string{"/portal/credentials/" + id, "/portal/credentials/" + id + "/secret", "/portal/playground?credential=" + id} {
 		pg := other.get(path)
-		if pg.status != http.StatusForbidden && pg.status != http.StatusNotFound {
-			t.Errorf("GET %s as another developer: status %d, want 403 (or 404)", path, pg.status)
+		if pg.status != http.StatusNotFound {
+			t.Errorf("GET %s as another developer: status %d, want 404 (as for an id that does not exist)", path, pg.status)
 		}
 		pg.lacks(t, "GET "+path, key)
 	}
-	other.get("/portal/credentials/"+id).must(t, "another's credential", http.StatusForbidden).has(t, "403 page", "FORBIDDEN")
+	other.get("/portal/credentials/"+id).must(t, "another's credential", http.StatusNotFound).has(t, "404 page", "NOT_FOUND")
 	for _, path := range []string{"/revoke", "/rotate"} {
-		other.post("/portal/credentials/"+id+path, nil).must(t, "POST "+path+" on another's credential", http.StatusForbidden)
+		other.post("/portal/credentials/"+id+path, nil).must(t, "POST "+path+" on another's credential", http.StatusNotFound)
 	}
 	c, err := b.store.FindCredentialByID(ctxAs(1), mustAtoi(t, id))
 	if err != nil || c.Status != credential.CredentialActive || len(c.Secrets) != 1 {

@@ -50,8 +50,12 @@ func (s *Store) FindAccountByID(ctx context.Context, id int64) (*credential.Acco
 }
 
 // FindAccountByEmail returns the account with email (any case), for sign-in
-// and tools. It needs no actor. Returns ENOTFOUND.
+// and tools. It needs no actor. Returns ENOTFOUND, or EINVALID for text
+// that cannot be an address (control characters, invalid UTF-8).
 func (s *Store) FindAccountByEmail(ctx context.Context, email string) (*credential.Account, error) {
+	if err := credential.ValidateLine("Email", email); err != nil {
+		return nil, err
+	}
 	a, err := scanAccount(s.d.ReadDB().QueryRowContext(ctx,
 		`SELECT `+accountColumns+` FROM accounts WHERE email = $1`, credential.NormalizeEmail(email)))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -40,7 +40,7 @@ func (s *Store) loadCredential(ctx context.Context, q querier, id int64, lock bo
 	}
 	c, err := scanCredential(q.QueryRowContext(ctx, query, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, credential.Errorf(credential.ENOTFOUND, "Credential %d not found.", id)
+		return nil, credentialNotFound(id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find credential: %w", s.d.InterpretError(err))
 	}
@@ -76,10 +76,18 @@ func (s *Store) fillCredential(ctx context.Context, q querier, c *credential.Cre
 	return nil
 }
 
-// mayActOn returns EFORBIDDEN unless p owns c or is an admin.
+// credentialNotFound is the answer for an unknown credential id, and for
+// another account's credential to a developer, so that ids do not tell
+// which credentials exist.
+func credentialNotFound(id int64) error {
+	return credential.Errorf(credential.ENOTFOUND, "Credential %d not found.", id)
+}
+
+// mayActOn returns ENOTFOUND, the answer for an unknown id, unless p owns
+// c or is an admin.
 func mayActOn(p *principal, c *credential.Credential) error {
 	if !p.admin && c.OwnerID != p.id {
-		return credential.Errorf(credential.EFORBIDDEN, "Credential %d is not yours.", c.ID)
+		return credentialNotFound(c.ID)
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ func scanRequest(row interface{ Scan(...any) error }) (*credential.AccessRequest
 func (s *Store) findRequest(ctx context.Context, q querier, id int64) (*credential.AccessRequest, error) {
 	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM access_requests WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, credential.Errorf(credential.ENOTFOUND, "Access request %d not found.", id)
+		return nil, requestNotFound(id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find request: %w", s.d.InterpretError(err))
 	}
@@ -122,6 +122,13 @@ func (tx *txn) admins(ctx context.Context) ([]*credential.Account, error) {
 	return out, rows.Err()
 }
 
+// requestNotFound is the answer for an unknown access request id, and for
+// another account's request to a developer, so that ids do not tell which
+// requests exist.
+func requestNotFound(id int64) error {
+	return credential.Errorf(credential.ENOTFOUND, "Access request %d not found.", id)
+}
+
 // FindAccessRequestByID implements [credential.RequestService].
 func (s *Store) FindAccessRequestByID(ctx context.Context, id int64) (*credential.AccessRequest, error) {
 	db := s.d.ReadDB()
@@ -134,7 +141,7 @@ func (s *Store) FindAccessRequestByID(ctx context.Context, id int64) (*credentia
 		return nil, err
 	}
 	if !p.admin && r.AccountID != p.id {
-		return nil, credential.Errorf(credential.EFORBIDDEN, "Access request %d is not yours.", id)
+		return nil, requestNotFound(id)
 	}
 	return r, nil
 }
@@ -261,8 +268,12 @@ func (s *Store) WithdrawAccessRequest(ctx context.Context, id int64) (*credentia
 		if err != nil {
 			return err
 		}
-		if r.AccountID != tx.p.id {
+		switch {
+		case r.AccountID == tx.p.id:
+		case tx.p.admin:
 			return credential.Errorf(credential.EFORBIDDEN, "Only the requester may withdraw access request %d.", id)
+		default:
+			return requestNotFound(id)
 		}
 		if out, err = tx.transition(ctx, id, credential.RequestWithdrawn, ""); err != nil {
 			return err

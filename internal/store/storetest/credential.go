@@ -73,17 +73,17 @@ func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
 		before := b.snap(t)
 		name := "stolen"
 		_, err := b.st.FindCredentialByID(b.dev2, c.ID)
-		wantCode(t, "FindCredentialByID(another's)", err, credential.EFORBIDDEN)
+		wantCode(t, "FindCredentialByID(another's)", err, credential.ENOTFOUND) // no existence oracle
 		_, err = b.st.UpdateCredential(b.dev2, &credential.UpdateCredentialParams{ID: c.ID, Name: &name})
-		wantCode(t, "UpdateCredential(another's)", err, credential.EFORBIDDEN)
+		wantCode(t, "UpdateCredential(another's)", err, credential.ENOTFOUND) // no existence oracle
 		_, _, err = b.st.RotateSecret(b.dev2, &credential.RotateSecretParams{ID: c.ID})
-		wantCode(t, "RotateSecret(another's)", err, credential.EFORBIDDEN)
+		wantCode(t, "RotateSecret(another's)", err, credential.ENOTFOUND) // no existence oracle
 		_, err = b.st.RetireSecret(b.dev2, &credential.RetireSecretParams{ID: c.ID, KID: c.Secrets[0].KID})
-		wantCode(t, "RetireSecret(another's)", err, credential.EFORBIDDEN)
+		wantCode(t, "RetireSecret(another's)", err, credential.ENOTFOUND) // no existence oracle
 		_, err = b.st.RevokeCredential(b.dev2, c.ID)
-		wantCode(t, "RevokeCredential(another's)", err, credential.EFORBIDDEN)
+		wantCode(t, "RevokeCredential(another's)", err, credential.ENOTFOUND) // no existence oracle
 		err = b.st.DeleteCredential(b.dev2, c.ID)
-		wantCode(t, "DeleteCredential(another's)", err, credential.EFORBIDDEN)
+		wantCode(t, "DeleteCredential(another's)", err, credential.ENOTFOUND) // no existence oracle
 		_, err = b.st.FindCredentialByID(b.dev2, 777777)
 		wantCode(t, "FindCredentialByID(unknown)", err, credential.ENOTFOUND)
 		b.unchanged(t, before, "acting on another's credential")

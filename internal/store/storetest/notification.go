@@ -23,7 +23,7 @@ func exerciseNotifications(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 		id := l.Notifications[0].ID
 		err = b.st.MarkNotificationRead(b.dev2, id)
-		wantCode(t, "MarkNotificationRead(another's)", err, credential.EFORBIDDEN)
+		wantCode(t, "MarkNotificationRead(another's)", err, credential.ENOTFOUND) // no existence oracle
 		err = b.st.MarkNotificationRead(b.dev, 999999)
 		wantCode(t, "MarkNotificationRead(unknown)", err, credential.ENOTFOUND)
 		must(t, "MarkNotificationRead", b.st.MarkNotificationRead(b.dev, id))
