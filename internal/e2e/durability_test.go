@@ -147,3 +147,49 @@ func TestNodeDeathOnPostgres(t *testing.T) {
 	})
 	t.Logf("node B completed the job %v after node A was killed", time.Since(start).Round(time.Second))
 }
+
+// partialDownloads returns the download files under DATA/tmp.
+func partialDownloads(t *testing.T, data string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(filepath.Join(data, "tmp"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "download-") {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestKillNineLeavesNoPartialDownload kills keyward serve with SIGKILL in
+// the middle of a download from a slow loopback server and restarts it on
+// the same data directory: the partial file is gone once the server is up.
+func TestKillNineLeavesNoPartialDownload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := songFiles(t, dir, song(30, 5))
+	fi, _ := os.Stat(files["wav"])
+	songs := slowFiles(dir, int(fi.Size()/30)) // about 30 s to download
+	defer songs.Close()
+	n := startNode(t, "", "--fetch-allow", "127.0.0.1/32")
+	app := encodingCreds(t, n)
+	q := startJob(t, n, app, songs.URL+"/"+filepath.Base(files["wav"]), "Partial")
+	var partial []string
+	waitFor(t, 60*time.Second, "a partial download on disk", func() bool {
+		partial = partialDownloads(t, n.Data)
+		return len(partial) > 0
+	})
+	n.kill()
+	if _, err := os.Stat(partial[0]); err != nil {
+		t.Fatalf("the partial download %s is already gone after kill -9: %v", partial[0], err)
+	}
+	n.start()
+	for _, p := range partial {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("after the restart the partial download %s of the killed process is still there", p)
+		}
+	}
+	if _, a := n.query(t, app, q); a.Status == "failed" {
+		t.Errorf("the job failed after the restart: %+v", a)
+	}
+}

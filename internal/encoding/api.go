@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keyward/keyward/internal/audio"
+	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/internal/errcode"
 	"github.com/keyward/keyward/internal/fetch"
@@ -111,9 +112,23 @@ func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 	case artist == "":
 		s.writeError(w, r, APIStart, errcode.Errorf(errcode.BadRequest, "artist is required: the name of the song's artist"))
 		return
-	case utf8.RuneCountInString(artist) > maxArtist || !utf8.ValidString(artist):
+	case utf8.RuneCountInString(artist) > maxArtist:
 		s.writeError(w, r, APIStart, errcode.Errorf(errcode.BadRequest, "artist must be valid text of at most %d characters", maxArtist))
 		return
+	}
+	if err := credential.ValidateLine("artist", artist); err != nil {
+		s.writeError(w, r, APIStart, errcode.Errorf(errcode.BadRequest, "%s", credential.ErrorMessage(err)))
+		return
+	}
+	// Refuse at once what the download would refuse before connecting (a
+	// blocked network, a host that does not exist), with detect's error.
+	// The job's download checks again: a name may resolve elsewhere later.
+	// A temporary DNS failure is left to the job, which retries.
+	if err := s.cfg.Fetcher.Check(r.Context(), src); err != nil {
+		if fe, ok := errors.AsType[*fetch.Error](err); !ok || !fe.Temporary {
+			s.writeError(w, r, APIStart, downloadError(err))
+			return
+		}
 	}
 	query, err := s.startJob(r.Context(), c, src, artist)
 	if err != nil {
@@ -216,6 +231,23 @@ func processingMessage(j *job) string {
 	return msg
 }
 
+// downloadError turns a refused or failed download into the envelope error
+// the caller sees; other errors pass through.
+func downloadError(err error) error {
+	fe, ok := errors.AsType[*fetch.Error](err)
+	if !ok {
+		return err
+	}
+	code := errcode.BadRequest
+	switch {
+	case fe.Kind == fetch.KindTimeout:
+		code = errcode.GatewayTimeout
+	case fe.Temporary:
+		code = errcode.BadGateway
+	}
+	return errcode.Errorf(code, "the audio could not be downloaded: %s", fe.Message)
+}
+
 // detectResponse is the answer of POST /v3/sl/detect.
 type detectResponse struct {
 	Found     bool           `json:"found"`
@@ -256,7 +288,7 @@ func (s *Service) handleDetect(w http.ResponseWriter, r *http.Request) {
 // Detect downloads src through the guard and looks for sound links in it.
 // Errors are envelope errors with a message for the caller.
 func (s *Service) Detect(ctx context.Context, src string) (*detectResponse, error) {
-	f, err := os.CreateTemp(s.cfg.TempDir, "detect-*")
+	f, err := s.tempFile("detect-")
 	if err != nil {
 		return nil, fmt.Errorf("encoding: temp file: %w", err)
 	}
@@ -264,17 +296,7 @@ func (s *Service) Detect(ctx context.Context, src string) (*detectResponse, erro
 	defer f.Close()
 	res, err := s.cfg.Fetcher.Fetch(ctx, src, f, nil)
 	if err != nil {
-		if fe, ok := errors.AsType[*fetch.Error](err); ok {
-			code := errcode.BadRequest
-			switch {
-			case fe.Kind == fetch.KindTimeout:
-				code = errcode.GatewayTimeout
-			case fe.Temporary:
-				code = errcode.BadGateway
-			}
-			return nil, errcode.Errorf(code, "the audio could not be downloaded: %s", fe.Message)
-		}
-		return nil, err
+		return nil, downloadError(err)
 	}
 	if res.Format == fetch.FormatOgg {
 		return nil, errcode.Errorf(errcode.BadRequest, "the file is Ogg, which keyward cannot decode yet; send WAV, FLAC or MP3")

@@ -11,8 +11,10 @@
 //
 // The three API routes are in the API group "encoding" and accept the
 // request profile (parameters in the token's arg) and the qsh profile
-// (parameters in the query string). Starting a job is single-use: a
-// replayed start token is refused by the door.
+// (parameters in the query string). Starting a job and detecting are
+// single-use: both download and decode a song, so a replayed token is
+// refused by the door (TOKEN_REPLAYED) instead of repeating that work; a
+// query token may be used again within its window.
 //
 // status is "processing", "complete" or "failed". A processing message
 // names the stage (queued, downloading, decoding, encoding, storing) and

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,6 +19,7 @@ import (
 	"github.com/keyward/keyward/internal/fetch"
 	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/migrate"
+	"github.com/keyward/keyward/internal/scratch"
 	"github.com/keyward/keyward/internal/watermark"
 	"github.com/keyward/keyward/token"
 )
@@ -62,8 +64,11 @@ type Marker interface {
 }
 
 // Fetcher downloads a song through the guard; *fetch.Fetcher satisfies it.
+// Check tells, without connecting, whether Fetch would refuse the link
+// before downloading (its errors are Fetch's).
 type Fetcher interface {
 	Fetch(ctx context.Context, rawURL string, w io.Writer, progress fetch.ProgressFunc) (*fetch.Result, error)
+	Check(ctx context.Context, rawURL string) error
 }
 
 var (
@@ -121,8 +126,11 @@ type Config struct {
 	// CallerFunc returns the verified caller of a request. Default
 	// [AuthCaller].
 	CallerFunc CallerFunc
-	// TempDir holds downloads and encodings in progress. Default
-	// os.TempDir(); keyward uses DATA/tmp.
+	// TempDir holds downloads and encodings in progress, each process in
+	// its own locked subdirectory (package scratch). Opening the service
+	// removes what processes that died (kill -9, a crash) left there, and
+	// never what a live process sharing the directory owns. Default
+	// os.TempDir()/keyward; keyward serve uses DATA/tmp.
 	TempDir string
 	// MaxDuration bounds the songs decoded for encoding. Default
 	// [DefaultMaxDuration].
@@ -150,6 +158,7 @@ type Service struct {
 	queue *jobs.Queue
 	db    *jobStore
 	log   *slog.Logger
+	tmp   *scratch.Dir
 }
 
 // Open validates cfg, opens the job queue (running its migrations) and
@@ -160,7 +169,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.CallerFunc = AuthCaller
 	}
 	if cfg.TempDir == "" {
-		cfg.TempDir = os.TempDir()
+		cfg.TempDir = filepath.Join(os.TempDir(), "keyward")
 	}
 	if cfg.MaxDuration == 0 {
 		cfg.MaxDuration = DefaultMaxDuration
@@ -185,12 +194,14 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	case cfg.Marker == nil:
 		return nil, errors.New("encoding: Marker is required")
 	}
-	if err := os.MkdirAll(cfg.TempDir, 0o700); err != nil {
+	tmp, err := scratch.Open(scratch.Config{Parent: cfg.TempDir, LegacyPrefixes: tempPrefixes, Logger: cfg.Logger})
+	if err != nil {
 		return nil, fmt.Errorf("encoding: temp dir: %w", err)
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger}
+	s := &Service{cfg: cfg, log: cfg.Logger, tmp: tmp}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{s: s}); err != nil {
+		tmp.Close()
 		return nil, fmt.Errorf("encoding: %w", err)
 	}
 	jc := cfg.Jobs
@@ -201,6 +212,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	q, err := jobs.Open(ctx, jc)
 	if err != nil {
+		tmp.Close()
 		return nil, fmt.Errorf("encoding: %w", err)
 	}
 	s.queue = q
@@ -218,12 +230,24 @@ func (s *Service) Start(ctx context.Context) error { return s.queue.Start(ctx) }
 // interrupts them; interrupted jobs resume later (here or on another node).
 func (s *Service) Stop(ctx context.Context) error { return s.queue.Stop(ctx) }
 
-// Close closes the job database. Stop first.
-func (s *Service) Close() error { return s.queue.Close() }
+// Close closes the job database and removes this process's temporary
+// files. Stop first.
+func (s *Service) Close() error { return errors.Join(s.queue.Close(), s.tmp.Close()) }
+
+// tempPrefixes start the names of temporary files: downloads, encodings
+// and detect's downloads. Versions before package scratch wrote them
+// directly in TempDir, where a crash left them.
+var tempPrefixes = []string{"download-", "encoded-", "detect-"}
+
+// tempFile creates a temporary file of kind (one of tempPrefixes) in this
+// process's directory.
+func (s *Service) tempFile(kind string) (*os.File, error) {
+	return os.CreateTemp(s.tmp.Path(), kind+"*")
+}
 
 // Endpoints returns the service's endpoints: start, query and detect,
-// which take request or qsh tokens of the encoding group (start spends
-// them: single use), and, with [Config.LocalFiles], the public download of
+// which take request or qsh tokens of the encoding group (start and
+// detect spend them: single use), and, with [Config.LocalFiles], the public download of
 // signed links.
 func (s *Service) Endpoints() []auth.Endpoint {
 	profiles := token.ProfileSet(token.Request, token.QSH)
@@ -234,9 +258,10 @@ func (s *Service) Endpoints() []auth.Endpoint {
 		{ID: APIQuery, Pattern: "POST /v3/sl/query", Tag: "encoding", Handler: http.HandlerFunc(s.handleQuery),
 			Summary: "Query encoding result: arg {query} → {status: processing|complete|failed, message}",
 			Policy:  &auth.Route{Group: Group, Profiles: profiles}},
+		// Detect downloads and decodes: a token buys one run, as for a start.
 		{ID: APIDetect, Pattern: "POST /v3/sl/detect", Tag: "encoding", Handler: http.HandlerFunc(s.handleDetect),
 			Summary: "Find the sound link in an audio file: arg {src} → {found, soundlink}",
-			Policy:  &auth.Route{Group: Group, Profiles: profiles}},
+			Policy:  &auth.Route{Group: Group, Profiles: profiles, SingleUse: true}},
 	}
 	if s.cfg.LocalFiles != nil {
 		eps = append(eps, auth.Endpoint{ID: APIFile, Pattern: s.cfg.LocalFiles.Pattern(), Tag: "encoding", Handler: http.HandlerFunc(s.handleFile),

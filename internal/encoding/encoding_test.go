@@ -168,10 +168,21 @@ type recordingNet struct {
 	t       *testing.T
 	mu      sync.Mutex
 	blocked []string
+	rebinds int
 }
 
 func (n *recordingNet) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
 	switch host {
+	case "rebind.test":
+		// A public address for the first answer, the metadata address
+		// after it: a DNS rebinding attack.
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		n.rebinds++
+		if n.rebinds == 1 {
+			return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
+		}
+		return []netip.Addr{netip.MustParseAddr("169.254.169.254")}, nil
 	case "songs.test":
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 	case "meta.test":
@@ -548,10 +559,9 @@ func TestEncoding(t *testing.T) {
 					{"NotAudio", b.songs.srv.URL + "/page.mp3", "does not point to audio"},
 					{"TooLarge", b.songs.srv.URL + "/big.wav", "larger than the limit of 8 MiB"},
 					{"TooLong", longSrc, "longer than the limit of 1 minutes"},
-					{"DNSFailure", "http://missing.test/song.wav", `"missing.test" does not exist`},
 					{"Timeout", b.songs.srv.URL + "/hang.wav", "took longer than 1.5s (gave up after 2 attempts)"},
 					{"RedirectToBlocked", b.songs.srv.URL + "/redirect?to=http://169.254.169.254/latest/meta-data/", "private, loopback, link-local"},
-					{"Blocked", "http://meta.test:" + port + "/song.wav", `"meta.test" is on a private, loopback, link-local`},
+					{"Rebinding", "http://rebind.test:" + port + "/song.wav", `"rebind.test" is on a private, loopback, link-local`},
 				} {
 					t.Run(tc.name, func(t *testing.T) {
 						t.Parallel()
@@ -565,6 +575,37 @@ func TestEncoding(t *testing.T) {
 					})
 				}
 			})
+		})
+	}
+}
+
+// TestRefusedUpFront checks that a start whose src the guard refuses is
+// answered at once with the error detect gives for it, and starts no job.
+func TestRefusedUpFront(t *testing.T) {
+	t.Parallel()
+	b := setup(t, databases()[0].cfg(t))
+	for _, tc := range []struct{ name, src, want string }{
+		{"BlockedName", "http://meta.test/song.wav", `"meta.test" is on a private, loopback, link-local or otherwise reserved network`},
+		{"BlockedLiteral", "http://10.0.0.1/song.wav", "--fetch-allow CIDR"},
+		{"BlockedNumeric", "http://0xa9fea9fe/latest/meta-data/", `"0xa9fea9fe" is on a private`},
+		{"LoopbackShort", "http://127.2:9/song.wav", `"127.2" is on a private`}, // 127.0.0.2; only 127.0.0.1/32 is allowed
+		{"NoSuchHost", "http://missing.test/song.wav", `"missing.test" does not exist`},
+		{"InvalidNumeric", "http://256.0.0.1/song.wav", "neither a valid host name nor an address"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, e := b.call(t, 9, "/v3/sl/encoding", map[string]string{"src": tc.src, "artist": "Nobody"})
+			dcode, d := b.call(t, 9, "/v3/sl/detect", map[string]string{"src": tc.src})
+			msg := func(e envelopeOf) string {
+				p, _ := e["params"].(map[string]any)
+				s, _ := p["errmsg"].(string)
+				return s
+			}
+			if code != 400 || e.errCode() != "BAD_REQUEST" || !strings.Contains(msg(e), tc.want) || e.str("query") != "" {
+				t.Errorf("start %s: %d %v; want 400 BAD_REQUEST saying %q", tc.src, code, e, tc.want)
+			}
+			if code != dcode || e.errCode() != d.errCode() || msg(e) != msg(d) {
+				t.Errorf("start %s answers %d %s %q, detect %d %s %q; want the same", tc.src, code, e.errCode(), msg(e), dcode, d.errCode(), msg(d))
+			}
 		})
 	}
 }

@@ -170,7 +170,7 @@ func (d *download) remove() {
 // download fetches the job's song into a temporary file, recording the
 // progress.
 func (s *Service) download(ctx context.Context, j *job) (*download, error) {
-	f, err := os.CreateTemp(s.cfg.TempDir, "download-*")
+	f, err := s.tempFile("download-")
 	if err != nil {
 		return nil, fmt.Errorf("temp file: %w", err)
 	}
@@ -237,7 +237,7 @@ func (s *Service) markSong(j *job, src *audio.Reader) (*encoded, error) {
 	if src.Format() == audio.FormatFLAC && s.cfg.MatchFLAC {
 		format = audio.FormatFLAC
 	}
-	f, err := os.CreateTemp(s.cfg.TempDir, "encoded-*")
+	f, err := s.tempFile("encoded-")
 	if err != nil {
 		return nil, fmt.Errorf("temp file: %w", err)
 	}

@@ -363,18 +363,33 @@ func checkURL(u *url.URL) error {
 	return nil
 }
 
-// dial resolves addr's host, keeps the addresses the guard allows and dials
-// them in turn. It never dials a name, so what was checked is what is
-// reached.
-func (f *Fetcher) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
+// Check reports, without connecting, whether Fetch would refuse rawURL
+// before downloading anything: a link that is not http or https, a host
+// that does not resolve, or one whose every address the guard refuses.
+// The error is an [*Error] (or ctx's own error), as Fetch's would be.
+// Fetch checks again when it dials, because a name may resolve to another
+// address by then (DNS rebinding).
+func (f *Fetcher) Check(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, &Error{Kind: KindURL, Message: "the link's host is malformed", Err: err}
+		return &Error{Kind: KindURL, Message: "the link is not a valid URL", Err: err}
 	}
-	var addrs []netip.Addr
-	if a, err := netip.ParseAddr(host); err == nil {
-		addrs = []netip.Addr{a}
-	} else {
+	if err := checkURL(u); err != nil {
+		return err
+	}
+	_, err = f.vet(ctx, u.Hostname())
+	return err
+}
+
+// vet resolves host (unless it is an address) and returns the addresses
+// the guard allows, or an [*Error] when there are none.
+func (f *Fetcher) vet(ctx context.Context, host string) ([]netip.Addr, error) {
+	a, isAddr, err := hostAddr(host)
+	if err != nil {
+		return nil, err
+	}
+	addrs := []netip.Addr{a}
+	if !isAddr {
 		rctx, cancel := context.WithTimeout(ctx, f.cfg.ConnectTimeout)
 		addrs, err = f.cfg.Resolver.LookupNetIP(rctx, "ip", host)
 		cancel()
@@ -399,7 +414,23 @@ func (f *Fetcher) dial(ctx context.Context, network, addr string) (net.Conn, err
 	}
 	if len(vetted) == 0 {
 		return nil, &Error{Kind: KindBlocked, Err: fmt.Errorf("%s resolves to %v", host, addrs),
-			Message: fmt.Sprintf("the link's host %q is on a private, loopback, link-local or otherwise reserved network, which keyward does not download from", host)}
+			Message: fmt.Sprintf("the link's host %q is on a private, loopback, link-local or otherwise reserved network, "+
+				"which keyward does not download from unless its operator allows the range with --fetch-allow CIDR", host)}
+	}
+	return vetted, nil
+}
+
+// dial resolves addr's host, keeps the addresses the guard allows and dials
+// them in turn. It never dials a name, so what was checked is what is
+// reached.
+func (f *Fetcher) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, &Error{Kind: KindURL, Message: "the link's host is malformed", Err: err}
+	}
+	vetted, err := f.vet(ctx, host)
+	if err != nil {
+		return nil, err
 	}
 	var lastErr error
 	for _, a := range vetted {

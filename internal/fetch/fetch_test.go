@@ -44,9 +44,13 @@ type fakeNet struct {
 
 	mu      sync.Mutex
 	dialled []string
+	looked  []string
 }
 
 func (n *fakeNet) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	n.mu.Lock()
+	n.looked = append(n.looked, host)
+	n.mu.Unlock()
 	if a, ok := n.hosts[host]; ok {
 		return a, nil
 	}
@@ -72,6 +76,12 @@ func (n *fakeNet) attempts() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return append([]string(nil), n.dialled...)
+}
+
+func (n *fakeNet) lookups() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.looked...)
 }
 
 type testBundle struct {
@@ -202,7 +212,7 @@ func TestFetch(t *testing.T) {
 		{name: "DNSNotFound", path: "http://missing.test/song.wav", want: fetch.ErrDNS, message: "does not exist"},
 		{name: "DNSTemporary", path: "http://flaky.test/song.wav", want: fetch.ErrDNS, temporary: true},
 		{name: "DNSNoAddresses", path: "http://nowhere.test/song.wav", want: fetch.ErrDNS},
-		{name: "MetadataName", path: "http://meta.test/latest/meta-data/", want: fetch.ErrBlocked, message: "meta.test"},
+		{name: "MetadataName", path: "http://meta.test/latest/meta-data/", want: fetch.ErrBlocked, message: "--fetch-allow CIDR"},
 		{name: "MetadataLiteral", path: "http://169.254.169.254/latest/meta-data/", want: fetch.ErrBlocked},
 		{name: "PrivateName", path: "http://private.test/song.wav", want: fetch.ErrBlocked},
 		{name: "LoopbackName", path: "http://local.test/song.wav", want: fetch.ErrBlocked},
@@ -214,7 +224,6 @@ func TestFetch(t *testing.T) {
 		{name: "ULAMetadata", path: "http://ula.test/", want: fetch.ErrBlocked},
 		{name: "CGNAT", path: "http://cgnat.test/", want: fetch.ErrBlocked},
 		{name: "Multicast", path: "http://multicas.test/", want: fetch.ErrBlocked},
-		{name: "DecimalLoopback", path: "http://2130706433/", want: fetch.ErrDNS},
 		{name: "RedirectToMetadata", path: "/redirect?to=http://169.254.169.254/latest/", want: fetch.ErrBlocked},
 		{name: "RedirectToPrivateName", path: "/redirect?to=http://private.test/x.wav", want: fetch.ErrBlocked},
 		{name: "RedirectToFile", path: "/redirect?to=file:///etc/passwd", want: fetch.ErrRedirects},
@@ -382,4 +391,161 @@ func TestParseAllow(t *testing.T) {
 	if _, err := fetch.ParseAllow([]string{"example.com"}); err == nil {
 		t.Errorf("ParseAllow(example.com) succeeded, want an error")
 	}
+}
+
+// numericHosts are IPv4 addresses written the ways inet_aton and browsers
+// read them (one to four parts, each decimal, octal with a leading 0 or hex
+// with 0x, the last filling the remaining bytes; one trailing dot), and the
+// address each means.
+var numericHosts = []struct{ host, addr string }{
+	{"127.1", "127.0.0.1"},
+	{"127.0.1", "127.0.0.1"},
+	{"0x7f000001", "127.0.0.1"},
+	{"0X7F000001", "127.0.0.1"},
+	{"2130706433", "127.0.0.1"},
+	{"0177.0.0.1", "127.0.0.1"},
+	{"017700000001", "127.0.0.1"},
+	{"0x7f.1", "127.0.0.1"},
+	{"0x7f.0x0.0x0.0x1", "127.0.0.1"},
+	{"127.0.0.1.", "127.0.0.1"},
+	{"127.1.", "127.0.0.1"},
+	{"0", "0.0.0.0"},
+	{"0x", "0.0.0.0"},
+	{"10.1", "10.0.0.1"},
+	{"0xa9fea9fe", "169.254.169.254"},
+	{"169.254.43518", "169.254.169.254"},
+	{"0251.0376.0251.0376", "169.254.169.254"},
+	{"192.168.0x1.1", "192.168.1.1"},
+}
+
+// TestNumericHosts checks that a host written as a number is judged as the
+// address it means, and never sent to the resolver.
+func TestNumericHosts(t *testing.T) {
+	t.Parallel()
+	for _, tt := range numericHosts {
+		t.Run(tt.host, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, nil)
+			url := "http://" + tt.host + "/song.wav"
+			err := b.fetcher.Check(context.Background(), url)
+			if !errors.Is(err, fetch.ErrBlocked) {
+				t.Errorf("Check(%s) = %v, want %v (%s)", url, err, fetch.ErrBlocked, tt.addr)
+			}
+			_, err = b.fetcher.Fetch(context.Background(), url, io.Discard, nil)
+			if !errors.Is(err, fetch.ErrBlocked) {
+				t.Errorf("Fetch(%s) = %v, want %v (%s)", url, err, fetch.ErrBlocked, tt.addr)
+			}
+			if got := b.net.lookups(); len(got) != 0 {
+				t.Errorf("Fetch(%s) asked the resolver for %q; a numeric host is an address", url, got)
+			}
+			if got := b.net.attempts(); len(got) != 0 {
+				t.Errorf("Fetch(%s) dialled %v", url, got)
+			}
+		})
+	}
+
+	t.Run("AllowedNumericDialsTheAddress", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(c *fetch.Config) { c.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+		for _, host := range []string{"127.1", "0x7f000001", "2130706433", "0177.0.0.1", "127.0.0.1."} {
+			url := "http://" + host + ":8123/song.wav"
+			if err := b.fetcher.Check(context.Background(), url); err != nil {
+				t.Errorf("Check(%s) with 127.0.0.0/8 allowed = %v", url, err)
+			}
+			b.fetcher.Fetch(context.Background(), url, io.Discard, nil) // the test dialer refuses: no packet is sent
+		}
+		for _, a := range b.net.attempts() {
+			if a != "127.0.0.1:8123" {
+				t.Errorf("dialled %s, want 127.0.0.1:8123", a)
+			}
+		}
+		if got := b.net.lookups(); len(got) != 0 {
+			t.Errorf("asked the resolver for %q", got)
+		}
+	})
+
+	t.Run("PublicNumeric", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, nil)
+		_, port, _ := net.SplitHostPort(b.srv.Listener.Addr().String())
+		url := "http://0x5db8d822:" + port + "/song.wav" // 93.184.216.34
+		if _, err := b.fetcher.Fetch(context.Background(), url, io.Discard, nil); err != nil {
+			t.Fatalf("Fetch(%s): %v", url, err)
+		}
+		if got := b.net.attempts(); len(got) != 1 || got[0] != publicIP+":"+port {
+			t.Errorf("dialled %v, want %s:%s", got, publicIP, port)
+		}
+	})
+
+	// A host whose last label is a number is an address or nothing: it is
+	// never looked up as a name.
+	for _, host := range []string{"256.1.1.1", "1.2.3.4.5", "0x100000000", "4294967296", "08.0.0.1", "1.256.1", "foo.123", "1..1", "127.0.0.1.."} {
+		t.Run("Invalid/"+host, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, nil)
+			url := "http://" + host + "/song.wav"
+			if err := b.fetcher.Check(context.Background(), url); !errors.Is(err, fetch.ErrURL) {
+				t.Errorf("Check(%s) = %v, want %v", url, err, fetch.ErrURL)
+			}
+			if _, err := b.fetcher.Fetch(context.Background(), url, io.Discard, nil); !errors.Is(err, fetch.ErrURL) {
+				t.Errorf("Fetch(%s) = %v, want %v", url, err, fetch.ErrURL)
+			}
+			if got := b.net.lookups(); len(got) != 0 {
+				t.Errorf("asked the resolver for %q", got)
+			}
+		})
+	}
+}
+
+// TestCheck checks the up-front verdict: what Fetch would refuse before
+// connecting, without connecting.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	tests := []struct {
+		url  string
+		want error
+	}{
+		{b.base + "/song.wav", nil},
+		{"http://meta.test/", fetch.ErrBlocked},
+		{"http://mixed.test/", nil},
+		{"http://[::1]/", fetch.ErrBlocked},
+		{"http://missing.test/", fetch.ErrDNS},
+		{"ftp://song.test/", fetch.ErrURL},
+		{"http://user@song.test/", fetch.ErrURL},
+	}
+	for _, tt := range tests {
+		err := b.fetcher.Check(context.Background(), tt.url)
+		if (tt.want == nil && err != nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+			t.Errorf("Check(%s) = %v, want %v", tt.url, err, tt.want)
+		}
+	}
+	if got := b.net.attempts(); len(got) != 0 {
+		t.Errorf("Check dialled %v; it must never connect", got)
+	}
+}
+
+// FuzzNumericHost checks that no host reaches the dialer unless the guard
+// allows the address it means, whatever its spelling.
+func FuzzNumericHost(f *testing.F) {
+	for _, h := range numericHosts {
+		f.Add(h.host)
+	}
+	for _, h := range []string{"93.184.216.34", "0x5db8d822", "1.2.3.4.5", "08.1", "0x.0x.0x.0x", "1e3", "[::1]", "song.test", ""} {
+		f.Add(h)
+	}
+	fn := &fakeNet{target: "127.0.0.1:9", hosts: map[string][]netip.Addr{}}
+	fe, err := fetch.New(fetch.Config{Resolver: fn, DialContext: fn.DialContext, Timeout: time.Second})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, host string) {
+		fe.Fetch(context.Background(), "http://"+host+"/", io.Discard, nil)
+		for _, a := range fn.attempts() {
+			ap, err := netip.ParseAddrPort(a)
+			if err != nil || !fetch.Allowed(ap.Addr(), nil) {
+				t.Fatalf("host %q dialled %s", host, a)
+			}
+		}
+	})
 }

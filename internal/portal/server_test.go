@@ -35,12 +35,13 @@ type testServer struct {
 func startServer(t *testing.T) *testServer {
 	t.Helper()
 	// The real keyward serve, in process: portal, door, management and
-	// Encoding APIs on a SQLite store of the test's own. The Encoding API's
-	// download guard refuses the loopback src the test sends without
-	// connecting anywhere.
+	// Encoding APIs on a SQLite store of the test's own. The download guard
+	// allows 127.0.0.1, so a start with the test's src (a closed loopback
+	// port) is accepted and its job fails later; nothing leaves loopback.
 	cfg := server.Defaults()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Data = t.TempDir()
+	cfg.FetchAllow = []string{"127.0.0.1/32"}
 	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
