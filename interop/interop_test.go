@@ -756,3 +756,64 @@ func TestQSHCaseNamesUnique(t *testing.T) {
 		}
 	}
 }
+
+// rubyAtlassianJWT reports whether ruby can load atlassian-jwt; it is asked
+// once.
+var rubyAtlassianJWT = sync.OnceValue(func() error {
+	out, err := exec.Command("ruby", "-e", "require 'atlassian/jwt'").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+})
+
+// TestQSHFromRubyAtlassianJWT signs qsh tokens with Debian's
+// ruby-atlassian-jwt 0.2.1, which keeps repeated query values in the order
+// sent and writes a space in a name as "+", and verifies them with keyward
+// for the requests they were made for (accepted) and for others (refused).
+func TestQSHFromRubyAtlassianJWT(t *testing.T) {
+	t.Parallel()
+	mustRuby(t)
+	if err := rubyAtlassianJWT(); err != nil {
+		testenv.Missing(t, "ruby-atlassian-jwt (ruby -e \"require 'atlassian/jwt'\"): %v", err)
+	}
+	type request struct {
+		Method string `json:"method"`
+		URL    string `json:"url"`
+	}
+	cases := []struct {
+		request
+		other string // a request the token must not pass for
+	}{
+		{request{"GET", "/v1/content?a=1&a=0"}, "/v1/content?a=0&a=2"},
+		{request{"GET", "/v1/content?a=1&a=0&a=2"}, "/v1/content?a=1&a=2&a=0"},
+		{request{"POST", "/v1/content?my+key=x&b=1"}, "/v1/content?my%2Bkey=x&b=1"},
+		{request{"GET", "/v1/content?my%20key=x+y&b=1"}, "/v1/content?my%20key=x%2By&b=1"},
+		{request{"GET", "/v1/content?z=last&a=first&m=2&m=1"}, "/v1/content?z=last&a=first&m=2"},
+		{request{"GET", "/path/to/service?zee_last=param&repeated=parameter+1&first=param&repeated=parameter+2"}, "/path/to/service?zee_last=param&first=param&repeated=parameter+2"},
+		{request{"GET", "/v1/content?q=caf%C3%A9&tag=%E6%97%A5&tag=a"}, "/v1/content?q=cafe&tag=%E6%97%A5&tag=a"},
+		{request{"GET", "/v1/content"}, "/v1/content?a=1"},
+	}
+	reqs := make([]request, len(cases))
+	for i, c := range cases {
+		reqs[i] = c.request
+	}
+	in, _ := json.Marshal(reqs)
+	c := mustCred(t)
+	out := mustRun(t, ruby, ruby.script("qsh_vectors"), nil, map[string]string{"KEYWARD_KEY": c.key, "KEYWARD_SECRET": c.secret, "KEYWARD_API_ID": "api.content"}, string(in))
+	var got []struct{ Canonical, Token string }
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != len(cases) {
+		t.Fatalf("ruby/qsh_vectors.rb printed %d results (%v), want %d:\n%s", len(got), err, len(cases), out)
+	}
+	for i, tc := range cases {
+		b := mustBinding(t, tc.Method, tc.URL, "api.content")
+		if _, err := keywardVerify(got[i].Token, "", c.secret, token.QSH, b, token.Config{}); err != nil {
+			t.Errorf("%s %s: the Ruby token (canonical %q; keyward's standard form %q) is refused: %v",
+				tc.Method, tc.URL, got[i].Canonical, token.CanonicalRequest(b.Method, b.Path, b.RawQuery), err)
+		}
+		other := mustBinding(t, tc.Method, tc.other, "api.content")
+		if _, err := keywardVerify(got[i].Token, "", c.secret, token.QSH, other, token.Config{}); !errors.Is(err, token.ErrBinding) {
+			t.Errorf("%s %s: the Ruby token passes for %s: %v", tc.Method, tc.URL, tc.other, err)
+		}
+	}
+}

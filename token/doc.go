@@ -29,7 +29,11 @@ string exp or nbf is an error, never "absent".
 A request token is bound to its request: mtd equals the method and url the
 path. A qsh token carries the SHA-256 of the request's canonical form
 ([CanonicalRequest]) and names the API it is for in id; "context-qsh" is
-refused.
+refused. The verifier also accepts the hash of the form that Ruby's
+atlassian-jwt 0.2.1 (Debian's ruby-atlassian-jwt) writes: the values of a
+repeated name in the order sent rather than sorted, a space in a name as
+"+", names in byte order. Both forms bind the same request; the second is
+computed only when the first does not match.
 
 # Verifying
 

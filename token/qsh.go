@@ -22,12 +22,33 @@ import (
 // value percent-encoded anew keeping only A–Z a–z 0–9 "-" "." "_" "~".
 // Sorting compares UTF-16 code units, as the JavaScript reference does.
 func CanonicalRequest(method, path, rawQuery string) string {
+	return canonicalRequest(method, path, rawQuery, formSorted)
+}
+
+// canonicalForm is one way of writing the canonical query.
+type canonicalForm int
+
+const (
+	// formSorted is Atlassian's: values of a repeated name sorted, names
+	// sorted by UTF-16 code units, a space written %20 everywhere.
+	formSorted canonicalForm = iota
+	// formAsSent is what Debian's ruby-atlassian-jwt 0.2.1 (the gem
+	// atlassian-jwt 0.2.1) writes: values of a repeated name in the order
+	// sent, names sorted by bytes, a space in a name written "+" (in a
+	// value still %20), octets that are not UTF-8 kept as they are, and
+	// "__proto__" kept. It binds the same request as formSorted, only
+	// more strictly (the order of repeated values counts). Unlike Ruby's
+	// CGI.parse it splits the query on "&" only, as the server does.
+	formAsSent
+)
+
+func canonicalRequest(method, path, rawQuery string, form canonicalForm) string {
 	var b strings.Builder
 	b.WriteString(strings.ToUpper(method))
 	b.WriteByte('&')
 	b.WriteString(canonicalPath(path))
 	b.WriteByte('&')
-	writeCanonicalQuery(&b, rawQuery)
+	writeCanonicalQuery(&b, rawQuery, form)
 	return b.String()
 }
 
@@ -38,7 +59,11 @@ func QueryStringHash(method, path, rawQuery string) string {
 
 // AppendQueryStringHash appends [QueryStringHash] to dst.
 func AppendQueryStringHash(dst []byte, method, path, rawQuery string) []byte {
-	sum := sha256.Sum256([]byte(CanonicalRequest(method, path, rawQuery)))
+	return appendQueryStringHash(dst, method, path, rawQuery, formSorted)
+}
+
+func appendQueryStringHash(dst []byte, method, path, rawQuery string, form canonicalForm) []byte {
+	sum := sha256.Sum256([]byte(canonicalRequest(method, path, rawQuery, form)))
 	return hex.AppendEncode(dst, sum[:])
 }
 
@@ -56,7 +81,7 @@ func canonicalPath(p string) string {
 	return p
 }
 
-func writeCanonicalQuery(b *strings.Builder, rawQuery string) {
+func writeCanonicalQuery(b *strings.Builder, rawQuery string, form canonicalForm) {
 	if rawQuery == "" {
 		return
 	}
@@ -66,29 +91,39 @@ func writeCanonicalQuery(b *strings.Builder, rawQuery string) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		k, v = formUnescape(k), formUnescape(v)
+		if form == formSorted {
+			k, v = formUnescape(k), formUnescape(v)
+		} else {
+			k, v = formUnescapeBytes(k), formUnescapeBytes(v)
+		}
 		params[k] = append(params[k], v)
 	}
 	delete(params, "jwt")
-	delete(params, "__proto__")
+	compare := strings.Compare
+	if form == formSorted {
+		delete(params, "__proto__")
+		compare = compareUTF16
+	}
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, compareUTF16)
+	slices.SortFunc(keys, compare)
 	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		writeRFC3986(b, k)
+		writeRFC3986(b, k, form == formAsSent)
 		b.WriteByte('=')
 		vs := params[k]
-		slices.SortFunc(vs, compareUTF16)
+		if form == formSorted {
+			slices.SortFunc(vs, compareUTF16)
+		}
 		for j, v := range vs {
 			if j > 0 {
 				b.WriteByte(',')
 			}
-			writeRFC3986(b, v)
+			writeRFC3986(b, v, false)
 		}
 	}
 }
@@ -97,9 +132,14 @@ func writeCanonicalQuery(b *strings.Builder, rawQuery string) {
 // not start a valid escape is kept as it is. Octets that do not form UTF-8
 // are then replaced the way a WHATWG decoder (and so the JavaScript
 // reference) does: see [toValidUTF8].
-func formUnescape(s string) string {
+func formUnescape(s string) string { return toValidUTF8(formUnescapeBytes(s)) }
+
+// formUnescapeBytes decodes "+" as a space and %XX as an octet, keeping a
+// "%" that does not start a valid escape; the octets are returned as they
+// are, UTF-8 or not.
+func formUnescapeBytes(s string) string {
 	if !strings.ContainsAny(s, "+%") {
-		return toValidUTF8(s)
+		return s
 	}
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
@@ -113,7 +153,7 @@ func formUnescape(s string) string {
 			out = append(out, ch)
 		}
 	}
-	return toValidUTF8(string(out))
+	return string(out)
 }
 
 // toValidUTF8 replaces each maximal ill-formed subsequence of s with one
@@ -188,13 +228,19 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-func writeRFC3986(b *strings.Builder, s string) {
+// writeRFC3986 writes s percent-encoded, keeping only A–Z a–z 0–9 "-" "."
+// "_" "~"; plusSpace writes a space as "+" instead of "%20".
+func writeRFC3986(b *strings.Builder, s string, plusSpace bool) {
 	const hexDigits = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
 		if ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' ||
 			ch == '-' || ch == '.' || ch == '_' || ch == '~' {
 			b.WriteByte(ch)
+			continue
+		}
+		if ch == ' ' && plusSpace {
+			b.WriteByte('+')
 			continue
 		}
 		b.WriteByte('%')

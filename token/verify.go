@@ -362,8 +362,12 @@ func (c *Claims) checkBinding(b *Binding) error {
 		if b.APIID != "" && string(c.str(cID)) != b.APIID {
 			return errBindID
 		}
+		// The standard canonical form first; the form Ruby's atlassian-jwt
+		// writes only when that does not match (see formAsSent).
 		var sum [64]byte
-		if !hmac.Equal(AppendQueryStringHash(sum[:0], b.Method, b.Path, b.RawQuery), c.str(cQSH)) {
+		qsh := c.str(cQSH)
+		if !hmac.Equal(appendQueryStringHash(sum[:0], b.Method, b.Path, b.RawQuery, formSorted), qsh) &&
+			!hmac.Equal(appendQueryStringHash(sum[:0], b.Method, b.Path, b.RawQuery, formAsSent), qsh) {
 			return errBindQSH
 		}
 	}
