@@ -188,12 +188,14 @@ func (s *Store) UpdateAccount(ctx context.Context, params *credential.UpdateAcco
 	}
 	var out *credential.Account
 	err := s.write(ctx, true, func(tx *txn) error {
+		// A developer learns nothing about other ids: the same refusal
+		// whether the account exists or not.
+		if !tx.p.admin && tx.p.id != params.ID {
+			return credential.Errorf(credential.EFORBIDDEN, "You may only change your own account.")
+		}
 		a, err := s.findAccount(ctx, tx.tx, params.ID)
 		if err != nil {
 			return err
-		}
-		if !tx.p.admin && tx.p.id != a.ID {
-			return credential.Errorf(credential.EFORBIDDEN, "You may only change your own account.")
 		}
 		detail := map[string]any{}
 		if params.Name != nil {

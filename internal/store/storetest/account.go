@@ -83,6 +83,8 @@ func exerciseAccounts(t *testing.T, open OpenFunc, setup func(t *testing.T) *tes
 		}
 		_, err = b.st.UpdateAccount(b.dev, &credential.UpdateAccountParams{ID: b.dev2ID, Name: &name})
 		wantCode(t, "UpdateAccount(another's)", err, credential.EFORBIDDEN)
+		_, err = b.st.UpdateAccount(b.dev, &credential.UpdateAccountParams{ID: 999999, Name: &name})
+		wantCode(t, "UpdateAccount(unknown id, by a developer)", err, credential.EFORBIDDEN) // no existence oracle
 	})
 
 	t.Run("RoleChangeFeedsLookup", func(t *testing.T) {
