@@ -281,12 +281,7 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 	if err != nil {
 		return nil, err
 	}
-	pageEndpoints := []auth.Endpoint{
-		{ID: "rooms.join.page", Pattern: "GET " + joinpage.Path, Tag: "rooms", Handler: http.HandlerFunc(page.ServePage),
-			Summary: "The room client page: ?token=TOKEN joins with an app or apikey token"},
-		{ID: "rooms.join.asset", Pattern: "GET /rooms/assets/{name}", Tag: "rooms", Handler: http.HandlerFunc(page.ServeAsset),
-			Summary: "The room client page's scripts and styles"},
-	}
+	pageEndpoints := page.Endpoints()
 	enc, err := s.openEncoding(ctx)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,8 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+
+	"github.com/keyward/keyward/internal/auth"
 )
 
 // Path is where the page is served.
@@ -103,8 +105,13 @@ func (p *Page) ServeAsset(w http.ResponseWriter, r *http.Request) {
 	w.Write(a.body)
 }
 
-// Register mounts the page and its assets on mux.
-func (p *Page) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+Path, p.ServePage)
-	mux.HandleFunc("GET "+assetPrefix+"{name}", p.ServeAsset)
+// Endpoints are the page and its assets; both are public (the page's
+// script presents the token to the signal socket itself).
+func (p *Page) Endpoints() []auth.Endpoint {
+	return []auth.Endpoint{
+		{ID: "rooms.join.page", Pattern: "GET " + Path, Tag: "rooms", Handler: http.HandlerFunc(p.ServePage),
+			Summary: "The room client page: ?token=TOKEN joins with an app or apikey token"},
+		{ID: "rooms.join.asset", Pattern: "GET " + assetPrefix + "{name}", Tag: "rooms", Handler: http.HandlerFunc(p.ServeAsset),
+			Summary: "The room client page's scripts and styles"},
+	}
 }
