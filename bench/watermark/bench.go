@@ -512,8 +512,12 @@ func run(cfg Config, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "cpu: embed %.3f s/min, detect %.3f s/min (%s; one core; ×3 for a 3-minute song)\n",
 		embedCPU/minutes, detectCPU/minutes, what)
 	if bin != "" {
-		fmt.Fprintf(stdout, "cli: keyward watermark embed %.3f s/min, detect %.3f s/min (user+sys, WAV in and out, GOMAXPROCS=1); embed peak RSS %.1f MB\n",
-			cliEmbed/minutes, cliDetect/minutes, float64(cliRSS)/1024)
+		rss := "unknown (no /usr/bin/time)"
+		if cliRSS > 0 {
+			rss = fmt.Sprintf("%.1f MB", float64(cliRSS)/1024)
+		}
+		fmt.Fprintf(stdout, "cli: keyward watermark embed %.3f s/min, detect %.3f s/min (user+sys, WAV in and out, GOMAXPROCS=1); embed peak RSS %s\n",
+			cliEmbed/minutes, cliDetect/minutes, rss)
 	}
 	fmt.Fprintf(stdout, "\n%-16s %9s %7s\n", "attack", "recovered", "share")
 	names := make([]string, 0, len(sel)+2)

@@ -123,9 +123,22 @@ type cliRun struct {
 }
 
 // runCLI runs the keyward binary with args and the bench key, and returns
-// its CPU time and peak resident memory.
+// its CPU time and peak resident memory. The peak is read by
+// /usr/bin/time (0 without it): a child forked from the bench itself would
+// report the bench's own, much larger, resident size as its peak.
 func runCLI(bin string, key []byte, args ...string) (cliRun, error) {
-	cmd := exec.Command(bin, args...)
+	name, rss := bin, ""
+	if _, err := os.Stat("/usr/bin/time"); err == nil {
+		f, err := os.CreateTemp("", "wmbench-rss-")
+		if err != nil {
+			return cliRun{}, err
+		}
+		f.Close()
+		defer os.Remove(f.Name())
+		rss = f.Name()
+		name, args = "/usr/bin/time", append([]string{"-f", "%M", "-o", rss, bin}, args...)
+	}
+	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), "KEYWARD_WATERMARK_KEY="+string(key), "GOMAXPROCS=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -133,10 +146,14 @@ func runCLI(bin string, key []byte, args ...string) (cliRun, error) {
 	if err := cmd.Run(); err != nil {
 		return cliRun{}, fmt.Errorf("keyward %s: %w: %s", strings.Join(args, " "), err, lastLine(stderr.String()))
 	}
-	st := cmd.ProcessState
+	st := cmd.ProcessState // its times include the waited-for keyward
 	r := cliRun{cpu: (st.UserTime() + st.SystemTime()).Seconds()}
-	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss
+	if rss != "" {
+		b, err := os.ReadFile(rss)
+		if err != nil {
+			return cliRun{}, err
+		}
+		fmt.Sscan(lastLine(string(b)), &r.maxRSS)
 	}
 	return r, nil
 }
