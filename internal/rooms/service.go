@@ -165,11 +165,11 @@ func (s *Service) grant(ctx context.Context, id *auth.Identity, roomParam, parti
 		}
 		switch {
 		case slices.Contains(id.Permissions, "allow_mod"):
-			g.Role, g.Caps = "moderator", cloneCaps(ModeratorCapabilities)
+			g.Role, g.Caps = "moderator", CloneCapabilities(ModeratorCapabilities)
 		case slices.Contains(id.Permissions, "allow_join"):
-			g.Role, g.Caps = "guest", cloneCaps(GuestCapabilities)
+			g.Role, g.Caps = "guest", CloneCapabilities(GuestCapabilities)
 		case slices.Contains(id.Permissions, "ask_join"):
-			g.Role, g.Caps, g.Lobby = "guest", cloneCaps(GuestCapabilities), true
+			g.Role, g.Caps, g.Lobby = "guest", CloneCapabilities(GuestCapabilities), true
 		default:
 			return nil, ErrNoJoin
 		}
@@ -181,7 +181,7 @@ func (s *Service) grant(ctx context.Context, id *auth.Identity, roomParam, parti
 			g.Identity = "anonymous-" + NewID()
 		}
 	}
-	if err := checkText("identity", g.Identity, MaxNameLen); err != nil || g.Identity == "" {
+	if err := CheckText("identity", g.Identity, MaxNameLen); err != nil || g.Identity == "" {
 		return nil, Errorf(CodeInvalid, "the participant id is not acceptable")
 	}
 	return g, s.admissible(ctx, g)

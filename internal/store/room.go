@@ -10,15 +10,15 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/credential"
-	"github.com/keyward/keyward/internal/rooms"
+	"github.com/keyward/keyward/internal/room"
 )
 
-var _ rooms.Store = (*Store)(nil)
+var _ room.Store = (*Store)(nil)
 
 const roomColumns = `id, account_id, name, custom_room_id, description, enabled, max_peers, template, webhook, vendor, created_at, updated_at`
 
-func scanRoom(row interface{ Scan(...any) error }) (*rooms.Room, error) {
-	var r rooms.Room
+func scanRoom(row interface{ Scan(...any) error }) (*room.Room, error) {
+	var r room.Room
 	var tmpl, hook, vendor string
 	var created, updated int64
 	if err := row.Scan(&r.ID, &r.AccountID, &r.Name, &r.CustomRoomID, &r.Description, &r.Enabled, &r.MaxPeers,
@@ -31,7 +31,7 @@ func scanRoom(row interface{ Scan(...any) error }) (*rooms.Room, error) {
 	if err := json.Unmarshal([]byte(hook), &r.Webhook); err != nil {
 		return nil, fmt.Errorf("room %s: webhook: %w", r.ID, err)
 	}
-	r.Vendor = rooms.Vendor(vendor)
+	r.Vendor = room.Vendor(vendor)
 	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
 	return &r, nil
 }
@@ -39,18 +39,18 @@ func scanRoom(row interface{ Scan(...any) error }) (*rooms.Room, error) {
 // roomError turns the driver's conflict into the rooms API's.
 func roomError(step string, err error) error {
 	if credential.ErrorCode(err) == credential.ECONFLICT {
-		return &rooms.Error{Code: rooms.CodeConflict, Message: "another room of the account has that name or customRoomId", Err: err}
+		return &room.Error{Code: room.CodeConflict, Message: "another room of the account has that name or customRoomId", Err: err}
 	}
 	return fmt.Errorf("%s: %w", step, err)
 }
 
-// CreateRoom implements [rooms.Store].
-func (s *Store) CreateRoom(ctx context.Context, p *rooms.CreateRoomParams) (*rooms.Room, bool, error) {
+// CreateRoom implements [room.Store].
+func (s *Store) CreateRoom(ctx context.Context, p *room.CreateRoomParams) (*room.Room, bool, error) {
 	if err := p.Normalize(); err != nil {
 		return nil, false, err
 	}
 	r := p.Room
-	r.ID = rooms.NewID()
+	r.ID = room.NewID()
 	r.CreatedAt, r.UpdatedAt = fromMS(ms(p.Now)), fromMS(ms(p.Now))
 	tmpl, err := json.Marshal(r.Template)
 	if err != nil {
@@ -60,7 +60,7 @@ func (s *Store) CreateRoom(ctx context.Context, p *rooms.CreateRoomParams) (*roo
 	if err != nil {
 		return nil, false, fmt.Errorf("create room: webhook: %w", err)
 	}
-	var out *rooms.Room
+	var out *room.Room
 	created := false
 	err = s.write(ctx, false, func(tx *txn) error {
 		existing, err := scanRoom(tx.tx.QueryRowContext(ctx,
@@ -87,30 +87,30 @@ func (s *Store) CreateRoom(ctx context.Context, p *rooms.CreateRoomParams) (*roo
 	return out, created, nil
 }
 
-// Room implements [rooms.Store].
-func (s *Store) Room(ctx context.Context, accountID int64, ref string) (*rooms.Room, error) {
+// Room implements [room.Store].
+func (s *Store) Room(ctx context.Context, accountID int64, ref string) (*room.Room, error) {
 	return s.room(ctx, s.d.ReadDB(), accountID, ref)
 }
 
-func (s *Store) room(ctx context.Context, q querier, accountID int64, ref string) (*rooms.Room, error) {
+func (s *Store) room(ctx context.Context, q querier, accountID int64, ref string) (*room.Room, error) {
 	if ref == "" {
-		return nil, rooms.ErrRoomNotFound
+		return nil, room.ErrRoomNotFound
 	}
 	query := `SELECT ` + roomColumns + ` FROM rooms WHERE account_id = $1 AND custom_room_id = $2`
-	if rooms.IsID(ref) {
+	if room.IsID(ref) {
 		query = `SELECT ` + roomColumns + ` FROM rooms WHERE account_id = $1 AND (id = $2 OR custom_room_id = $2) ORDER BY id = $2 DESC LIMIT 1`
 	}
 	r, err := scanRoom(q.QueryRowContext(ctx, query, accountID, ref))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, rooms.ErrRoomNotFound
+		return nil, room.ErrRoomNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("find room: %w", s.d.InterpretError(err))
 	}
 	return r, nil
 }
 
-// ListRooms implements [rooms.Store].
-func (s *Store) ListRooms(ctx context.Context, p *rooms.ListRoomsParams) (*rooms.RoomPage, error) {
+// ListRooms implements [room.Store].
+func (s *Store) ListRooms(ctx context.Context, p *room.ListRoomsParams) (*room.RoomPage, error) {
 	if err := p.Normalize(); err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (s *Store) ListRooms(ctx context.Context, p *rooms.ListRoomsParams) (*rooms
 		return nil, fmt.Errorf("list rooms: %w", s.d.InterpretError(err))
 	}
 	defer rows.Close()
-	page := &rooms.RoomPage{}
+	page := &room.RoomPage{}
 	for rows.Next() {
 		r, err := scanRoom(rows)
 		if err != nil {
@@ -148,9 +148,9 @@ func (s *Store) ListRooms(ctx context.Context, p *rooms.ListRoomsParams) (*rooms
 	return page, nil
 }
 
-// UpdateRoom implements [rooms.Store].
-func (s *Store) UpdateRoom(ctx context.Context, p *rooms.UpdateRoomParams) (*rooms.Room, error) {
-	var out *rooms.Room
+// UpdateRoom implements [room.Store].
+func (s *Store) UpdateRoom(ctx context.Context, p *room.UpdateRoomParams) (*room.Room, error) {
+	var out *room.Room
 	err := s.write(ctx, false, func(tx *txn) error {
 		r, err := s.room(ctx, tx.tx, p.AccountID, p.Ref)
 		if err != nil {
@@ -182,8 +182,8 @@ func (s *Store) UpdateRoom(ctx context.Context, p *rooms.UpdateRoomParams) (*roo
 
 const sessionColumns = `id, room_id, started_at, ended_at, end_reason, peers`
 
-func scanSession(row interface{ Scan(...any) error }) (*rooms.Session, error) {
-	var ss rooms.Session
+func scanSession(row interface{ Scan(...any) error }) (*room.Session, error) {
+	var ss room.Session
 	var started, ended int64
 	if err := row.Scan(&ss.ID, &ss.RoomID, &started, &ended, &ss.EndReason, &ss.Peers); err != nil {
 		return nil, err
@@ -192,16 +192,16 @@ func scanSession(row interface{ Scan(...any) error }) (*rooms.Session, error) {
 	return &ss, nil
 }
 
-// StartSession implements [rooms.Store].
-func (s *Store) StartSession(ctx context.Context, roomID string, at time.Time) (*rooms.Session, error) {
-	ss := &rooms.Session{ID: rooms.NewID(), RoomID: roomID, StartedAt: fromMS(ms(at))}
+// StartSession implements [room.Store].
+func (s *Store) StartSession(ctx context.Context, roomID string, at time.Time) (*room.Session, error) {
+	ss := &room.Session{ID: room.NewID(), RoomID: roomID, StartedAt: fromMS(ms(at))}
 	err := s.write(ctx, false, func(tx *txn) error {
 		// The room's row is the lock that serialises starts: a live
 		// session row may not exist yet to be locked.
 		var live string
 		if err := tx.tx.QueryRowContext(ctx, `SELECT id FROM rooms WHERE id = $1`+s.d.ForUpdate(), roomID).Scan(&live); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return rooms.ErrRoomNotFound
+				return room.ErrRoomNotFound
 			}
 			return fmt.Errorf("start session: lock room: %w", s.d.InterpretError(err))
 		}
@@ -233,18 +233,18 @@ func endSession(ctx context.Context, tx *txn, id, reason string, at time.Time) e
 		return err
 	}
 	if n == 0 {
-		return rooms.ErrNotActive
+		return room.ErrNotActive
 	}
 	return nil
 }
 
-// EndSession implements [rooms.Store].
+// EndSession implements [room.Store].
 func (s *Store) EndSession(ctx context.Context, sessionID, reason string, at time.Time) error {
 	return s.write(ctx, false, func(tx *txn) error { return endSession(ctx, tx, sessionID, reason, at) })
 }
 
-// PeerJoined implements [rooms.Store].
-func (s *Store) PeerJoined(ctx context.Context, p *rooms.PeerRecord) error {
+// PeerJoined implements [room.Store].
+func (s *Store) PeerJoined(ctx context.Context, p *room.PeerRecord) error {
 	return s.write(ctx, false, func(tx *txn) error {
 		if err := tx.exec(ctx, "peer joined",
 			`INSERT INTO room_peers (session_id, peer_id, identity, role, credential_id, joined_at) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -256,13 +256,13 @@ func (s *Store) PeerJoined(ctx context.Context, p *rooms.PeerRecord) error {
 			return err
 		}
 		if n == 0 {
-			return rooms.ErrNotActive
+			return room.ErrNotActive
 		}
 		return nil
 	})
 }
 
-// PeerLeft implements [rooms.Store].
+// PeerLeft implements [room.Store].
 func (s *Store) PeerLeft(ctx context.Context, sessionID, peerID, reason string, at time.Time) error {
 	return s.write(ctx, false, func(tx *txn) error { return peersLeave(ctx, tx, sessionID, peerID, reason, at) })
 }
@@ -318,8 +318,8 @@ func peersLeave(ctx context.Context, tx *txn, sessionID, peerID, reason string, 
 	return nil
 }
 
-// Sessions implements [rooms.Store].
-func (s *Store) Sessions(ctx context.Context, roomID string, limit int) ([]*rooms.Session, error) {
+// Sessions implements [room.Store].
+func (s *Store) Sessions(ctx context.Context, roomID string, limit int) ([]*room.Session, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
@@ -329,7 +329,7 @@ func (s *Store) Sessions(ctx context.Context, roomID string, limit int) ([]*room
 		return nil, fmt.Errorf("list sessions: %w", s.d.InterpretError(err))
 	}
 	defer rows.Close()
-	var out []*rooms.Session
+	var out []*room.Session
 	for rows.Next() {
 		ss, err := scanSession(rows)
 		if err != nil {
@@ -343,8 +343,8 @@ func (s *Store) Sessions(ctx context.Context, roomID string, limit int) ([]*room
 	return out, nil
 }
 
-// SessionPeers implements [rooms.Store].
-func (s *Store) SessionPeers(ctx context.Context, sessionID string) ([]*rooms.PeerRecord, error) {
+// SessionPeers implements [room.Store].
+func (s *Store) SessionPeers(ctx context.Context, sessionID string) ([]*room.PeerRecord, error) {
 	rows, err := s.d.ReadDB().QueryContext(ctx,
 		`SELECT session_id, peer_id, identity, role, credential_id, joined_at, left_at, reason
 		 FROM room_peers WHERE session_id = $1 ORDER BY seq`, sessionID)
@@ -352,9 +352,9 @@ func (s *Store) SessionPeers(ctx context.Context, sessionID string) ([]*rooms.Pe
 		return nil, fmt.Errorf("list session peers: %w", s.d.InterpretError(err))
 	}
 	defer rows.Close()
-	var out []*rooms.PeerRecord
+	var out []*room.PeerRecord
 	for rows.Next() {
-		var p rooms.PeerRecord
+		var p room.PeerRecord
 		var joined, left int64
 		if err := rows.Scan(&p.SessionID, &p.PeerID, &p.Identity, &p.Role, &p.CredentialID, &joined, &left, &p.Reason); err != nil {
 			return nil, fmt.Errorf("list session peers: %w", err)
@@ -368,10 +368,10 @@ func (s *Store) SessionPeers(ctx context.Context, sessionID string) ([]*rooms.Pe
 	return out, nil
 }
 
-// AddBan implements [rooms.Store].
-func (s *Store) AddBan(ctx context.Context, b *rooms.Ban) error {
+// AddBan implements [room.Store].
+func (s *Store) AddBan(ctx context.Context, b *room.Ban) error {
 	if err := b.Validate(); err != nil {
-		return &rooms.Error{Code: rooms.CodeInvalid, Message: err.Error(), Err: err}
+		return &room.Error{Code: room.CodeInvalid, Message: err.Error(), Err: err}
 	}
 	return s.write(ctx, false, func(tx *txn) error {
 		return tx.exec(ctx, "ban",
@@ -382,7 +382,7 @@ func (s *Store) AddBan(ctx context.Context, b *rooms.Ban) error {
 	})
 }
 
-// Banned implements [rooms.Store].
+// Banned implements [room.Store].
 func (s *Store) Banned(ctx context.Context, roomID, identity string, now time.Time) (bool, error) {
 	var until int64
 	err := s.d.ReadDB().QueryRowContext(ctx,

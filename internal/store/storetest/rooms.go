@@ -8,17 +8,17 @@ import (
 	"time"
 
 	"github.com/keyward/keyward/internal/credential"
-	"github.com/keyward/keyward/internal/rooms"
+	"github.com/keyward/keyward/internal/room"
 	"github.com/keyward/keyward/internal/store"
 )
 
-// exerciseRooms is the part of the suite for [rooms.Store].
+// exerciseRooms is the part of the suite for [room.Store].
 func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 	t.Helper()
 	ctx := context.Background()
-	mkRoom := func(t *testing.T, b *testBundle, account int64, name string) *rooms.Room {
+	mkRoom := func(t *testing.T, b *testBundle, account int64, name string) *room.Room {
 		t.Helper()
-		r, created, err := b.st.CreateRoom(ctx, &rooms.CreateRoomParams{Room: rooms.Room{AccountID: account, Name: name, Enabled: true}, Now: b.clock.Now()})
+		r, created, err := b.st.CreateRoom(ctx, &room.CreateRoomParams{Room: room.Room{AccountID: account, Name: name, Enabled: true}, Now: b.clock.Now()})
 		must(t, "CreateRoom "+name, err)
 		if !created {
 			t.Fatalf("CreateRoom(%s) created = false, want true", name)
@@ -27,7 +27,7 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 	}
 	wantRoomCode := func(t *testing.T, call string, err error, code string) {
 		t.Helper()
-		if got := rooms.CodeOf(err); got != code {
+		if got := room.CodeOf(err); got != code {
 			t.Fatalf("%s: error %v (code %q), want %q", call, err, got, code)
 		}
 	}
@@ -36,12 +36,12 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		t.Parallel()
 		b := setup(t)
 		r := mkRoom(t, b, b.devID, "standup")
-		if !hex24.MatchString(r.ID) || r.MaxPeers != rooms.DefaultMaxPeers || r.Template.Name != "default" || r.Vendor != rooms.VendorKeyward {
+		if !hex24.MatchString(r.ID) || r.MaxPeers != room.DefaultMaxPeers || r.Template.Name != "default" || r.Vendor != room.VendorKeyward {
 			t.Fatalf("CreateRoom = %+v, want a 24-hex id and the defaults", r)
 		}
-		again, created, err := b.st.CreateRoom(ctx, &rooms.CreateRoomParams{Room: rooms.Room{AccountID: b.devID, Name: "standup", MaxPeers: 3}, Now: b.clock.Now()})
+		again, created, err := b.st.CreateRoom(ctx, &room.CreateRoomParams{Room: room.Room{AccountID: b.devID, Name: "standup", MaxPeers: 3}, Now: b.clock.Now()})
 		must(t, "CreateRoom(again)", err)
-		if created || again.ID != r.ID || again.MaxPeers != rooms.DefaultMaxPeers {
+		if created || again.ID != r.ID || again.MaxPeers != room.DefaultMaxPeers {
 			t.Fatalf("CreateRoom(same name) = %+v created %v, want the existing room %s", again, created, r.ID)
 		}
 		// Another account gets a room of its own with the same name.
@@ -55,32 +55,32 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 			t.Fatalf("Room = %+v, want the stored room", got)
 		}
 		_, err = b.st.Room(ctx, b.dev2ID, r.ID)
-		wantRoomCode(t, "Room(other account)", err, rooms.CodeRoomNotFound)
+		wantRoomCode(t, "Room(other account)", err, room.CodeRoomNotFound)
 		_, err = b.st.Room(ctx, b.devID, "0123456789abcdef01234567")
-		wantRoomCode(t, "Room(unknown)", err, rooms.CodeRoomNotFound)
+		wantRoomCode(t, "Room(unknown)", err, room.CodeRoomNotFound)
 	})
 
 	t.Run("RoomCustomIDAndValidation", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		r, _, err := b.st.CreateRoom(ctx, &rooms.CreateRoomParams{Room: rooms.Room{AccountID: b.devID, Name: "a", CustomRoomID: "class-7", Vendor: rooms.VendorVideoSDK, Enabled: true}, Now: b.clock.Now()})
+		r, _, err := b.st.CreateRoom(ctx, &room.CreateRoomParams{Room: room.Room{AccountID: b.devID, Name: "a", CustomRoomID: "class-7", Vendor: room.VendorVideoSDK, Enabled: true}, Now: b.clock.Now()})
 		must(t, "CreateRoom(custom)", err)
 		got, err := b.st.Room(ctx, b.devID, "class-7")
 		must(t, "Room(customRoomId)", err)
-		if got.ID != r.ID || got.Vendor != rooms.VendorVideoSDK {
+		if got.ID != r.ID || got.Vendor != room.VendorVideoSDK {
 			t.Fatalf("Room(class-7) = %+v, want %s", got, r.ID)
 		}
-		_, _, err = b.st.CreateRoom(ctx, &rooms.CreateRoomParams{Room: rooms.Room{AccountID: b.devID, Name: "b", CustomRoomID: "class-7"}, Now: b.clock.Now()})
-		wantRoomCode(t, "CreateRoom(taken customRoomId)", err, rooms.CodeConflict)
-		for _, bad := range []rooms.Room{
+		_, _, err = b.st.CreateRoom(ctx, &room.CreateRoomParams{Room: room.Room{AccountID: b.devID, Name: "b", CustomRoomID: "class-7"}, Now: b.clock.Now()})
+		wantRoomCode(t, "CreateRoom(taken customRoomId)", err, room.CodeConflict)
+		for _, bad := range []room.Room{
 			{AccountID: b.devID, Name: ""},
 			{AccountID: b.devID, Name: "x\n"},
 			{AccountID: b.devID, Name: "x", MaxPeers: -1},
-			{AccountID: b.devID, Name: "x", Webhook: rooms.Webhook{URL: "ftp://h/"}},
-			{AccountID: b.devID, Name: "x", Template: rooms.Template{Roles: map[string]rooms.Capabilities{"a": {Subscribe: []string{"b"}}}}},
+			{AccountID: b.devID, Name: "x", Webhook: room.Webhook{URL: "ftp://h/"}},
+			{AccountID: b.devID, Name: "x", Template: room.Template{Roles: map[string]room.Capabilities{"a": {Subscribe: []string{"b"}}}}},
 		} {
-			_, _, err := b.st.CreateRoom(ctx, &rooms.CreateRoomParams{Room: bad, Now: b.clock.Now()})
-			wantRoomCode(t, "CreateRoom(invalid)", err, rooms.CodeInvalid)
+			_, _, err := b.st.CreateRoom(ctx, &room.CreateRoomParams{Room: bad, Now: b.clock.Now()})
+			wantRoomCode(t, "CreateRoom(invalid)", err, room.CodeInvalid)
 		}
 	})
 
@@ -95,7 +95,7 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		var seen []string
 		after := ""
 		for {
-			page, err := b.st.ListRooms(ctx, &rooms.ListRoomsParams{AccountID: b.devID, Limit: 2, After: after})
+			page, err := b.st.ListRooms(ctx, &room.ListRoomsParams{AccountID: b.devID, Limit: 2, After: after})
 			must(t, "ListRooms", err)
 			for _, r := range page.Rooms {
 				seen = append(seen, r.ID)
@@ -110,23 +110,23 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 		off := false
 		b.clock.Advance(time.Minute)
-		r, err := b.st.UpdateRoom(ctx, &rooms.UpdateRoomParams{AccountID: b.devID, Ref: ids[1], Enabled: &off, Now: b.clock.Now()})
+		r, err := b.st.UpdateRoom(ctx, &room.UpdateRoomParams{AccountID: b.devID, Ref: ids[1], Enabled: &off, Now: b.clock.Now()})
 		must(t, "UpdateRoom(disable)", err)
 		if r.Enabled || !r.UpdatedAt.Equal(b.clock.Now()) {
 			t.Fatalf("UpdateRoom = %+v, want disabled at %v", r, b.clock.Now())
 		}
-		page, err := b.st.ListRooms(ctx, &rooms.ListRoomsParams{AccountID: b.devID, Enabled: &off})
+		page, err := b.st.ListRooms(ctx, &room.ListRoomsParams{AccountID: b.devID, Enabled: &off})
 		must(t, "ListRooms(disabled)", err)
 		if len(page.Rooms) != 1 || page.Rooms[0].ID != ids[1] {
 			t.Fatalf("ListRooms(enabled=false) = %d rooms, want %s only", len(page.Rooms), ids[1])
 		}
 		taken := "r3"
-		_, err = b.st.UpdateRoom(ctx, &rooms.UpdateRoomParams{AccountID: b.devID, Ref: ids[1], Name: &taken, Now: b.clock.Now()})
-		wantRoomCode(t, "UpdateRoom(taken name)", err, rooms.CodeConflict)
-		_, err = b.st.UpdateRoom(ctx, &rooms.UpdateRoomParams{AccountID: b.dev2ID, Ref: ids[1], Enabled: &off, Now: b.clock.Now()})
-		wantRoomCode(t, "UpdateRoom(other account)", err, rooms.CodeRoomNotFound)
-		_, err = b.st.ListRooms(ctx, &rooms.ListRoomsParams{AccountID: b.devID, After: "nope"})
-		wantRoomCode(t, "ListRooms(bad cursor)", err, rooms.CodeInvalid)
+		_, err = b.st.UpdateRoom(ctx, &room.UpdateRoomParams{AccountID: b.devID, Ref: ids[1], Name: &taken, Now: b.clock.Now()})
+		wantRoomCode(t, "UpdateRoom(taken name)", err, room.CodeConflict)
+		_, err = b.st.UpdateRoom(ctx, &room.UpdateRoomParams{AccountID: b.dev2ID, Ref: ids[1], Enabled: &off, Now: b.clock.Now()})
+		wantRoomCode(t, "UpdateRoom(other account)", err, room.CodeRoomNotFound)
+		_, err = b.st.ListRooms(ctx, &room.ListRoomsParams{AccountID: b.devID, After: "nope"})
+		wantRoomCode(t, "ListRooms(bad cursor)", err, room.CodeInvalid)
 	})
 
 	t.Run("SessionsAndPeers", func(t *testing.T) {
@@ -137,7 +137,7 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		ss, err := b.st.StartSession(ctx, r.ID, t0)
 		must(t, "StartSession", err)
 		for i, id := range []string{"peer-a", "peer-b"} {
-			must(t, "PeerJoined", b.st.PeerJoined(ctx, &rooms.PeerRecord{SessionID: ss.ID, PeerID: id, Identity: "u" + id, Role: "guest", CredentialID: 9, JoinedAt: t0.Add(time.Duration(i) * time.Minute)}))
+			must(t, "PeerJoined", b.st.PeerJoined(ctx, &room.PeerRecord{SessionID: ss.ID, PeerID: id, Identity: "u" + id, Role: "guest", CredentialID: 9, JoinedAt: t0.Add(time.Duration(i) * time.Minute)}))
 		}
 		must(t, "PeerLeft", b.st.PeerLeft(ctx, ss.ID, "peer-a", "left", t0.Add(3*time.Minute)))
 		// A second start (a node died) ends the live one first.
@@ -171,9 +171,9 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 		must(t, "EndSession", b.st.EndSession(ctx, ss2.ID, "ended by host", t0.Add(6*time.Minute)))
 		err = b.st.EndSession(ctx, ss2.ID, "again", t0.Add(7*time.Minute))
-		wantRoomCode(t, "EndSession(ended)", err, rooms.CodeNotActive)
-		err = b.st.PeerJoined(ctx, &rooms.PeerRecord{SessionID: ss2.ID, PeerID: "late", Identity: "u", Role: "guest", JoinedAt: t0})
-		wantRoomCode(t, "PeerJoined(ended session)", err, rooms.CodeNotActive)
+		wantRoomCode(t, "EndSession(ended)", err, room.CodeNotActive)
+		err = b.st.PeerJoined(ctx, &room.PeerRecord{SessionID: ss2.ID, PeerID: "late", Identity: "u", Role: "guest", JoinedAt: t0})
+		wantRoomCode(t, "PeerJoined(ended session)", err, room.CodeNotActive)
 	})
 
 	t.Run("OneLiveSessionUnderRace", func(t *testing.T) {
@@ -207,9 +207,9 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		b := setup(t)
 		r := mkRoom(t, b, b.devID, "b")
 		now := b.clock.Now()
-		must(t, "AddBan", b.st.AddBan(ctx, &rooms.Ban{RoomID: r.ID, Identity: "alice", Until: now.Add(time.Hour), Reason: "spam"}))
+		must(t, "AddBan", b.st.AddBan(ctx, &room.Ban{RoomID: r.ID, Identity: "alice", Until: now.Add(time.Hour), Reason: "spam"}))
 		// A shorter ban never shortens a longer one.
-		must(t, "AddBan(shorter)", b.st.AddBan(ctx, &rooms.Ban{RoomID: r.ID, Identity: "alice", Until: now.Add(time.Minute)}))
+		must(t, "AddBan(shorter)", b.st.AddBan(ctx, &room.Ban{RoomID: r.ID, Identity: "alice", Until: now.Add(time.Minute)}))
 		for _, c := range []struct {
 			who  string
 			at   time.Time
@@ -225,8 +225,8 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 				t.Errorf("Banned(%s, +%v) = %v, want %v", c.who, c.at.Sub(now), got, c.want)
 			}
 		}
-		err := b.st.AddBan(ctx, &rooms.Ban{RoomID: r.ID, Identity: ""})
-		if !errors.Is(err, &rooms.Error{Code: rooms.CodeInvalid}) {
+		err := b.st.AddBan(ctx, &room.Ban{RoomID: r.ID, Identity: ""})
+		if !errors.Is(err, &room.Error{Code: room.CodeInvalid}) {
 			t.Fatalf("AddBan(no identity) = %v, want BAD_REQUEST", err)
 		}
 	})

@@ -1,4 +1,4 @@
-package rooms
+package room
 
 import (
 	"crypto/rand"
@@ -77,13 +77,13 @@ func (r *Room) Validate() error {
 	if r.Name == "" {
 		errs = append(errs, errors.New("name is required"))
 	}
-	if err := checkText("name", r.Name, MaxNameLen); err != nil {
+	if err := CheckText("name", r.Name, MaxNameLen); err != nil {
 		errs = append(errs, err)
 	}
-	if err := checkText("customRoomId", r.CustomRoomID, MaxNameLen); err != nil {
+	if err := CheckText("customRoomId", r.CustomRoomID, MaxNameLen); err != nil {
 		errs = append(errs, err)
 	}
-	if err := checkText("description", r.Description, MaxDescriptionLen); err != nil {
+	if err := CheckText("description", r.Description, MaxDescriptionLen); err != nil {
 		errs = append(errs, err)
 	}
 	if r.MaxPeers < 1 || r.MaxPeers > MaxMaxPeers {
@@ -103,9 +103,9 @@ func (r *Room) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkText refuses invalid UTF-8, control characters and text longer than
+// CheckText refuses invalid UTF-8, control characters and text longer than
 // limit bytes.
-func checkText(field, s string, limit int) error {
+func CheckText(field, s string, limit int) error {
 	if len(s) > limit {
 		return fmt.Errorf("%s is longer than %d bytes", field, limit)
 	}
@@ -197,13 +197,14 @@ type Template struct {
 // host, guest and viewer.
 func DefaultTemplate() Template {
 	return Template{Name: "default", Roles: map[string]Capabilities{
-		"host":   cloneCaps(HostCapabilities),
-		"guest":  cloneCaps(GuestCapabilities),
-		"viewer": cloneCaps(ViewerCapabilities),
+		"host":   CloneCapabilities(HostCapabilities),
+		"guest":  CloneCapabilities(GuestCapabilities),
+		"viewer": CloneCapabilities(ViewerCapabilities),
 	}}
 }
 
-func cloneCaps(c Capabilities) Capabilities {
+// CloneCapabilities returns a copy of c that shares no slice with it.
+func CloneCapabilities(c Capabilities) Capabilities {
 	c.Subscribe = slices.Clone(c.Subscribe)
 	return c
 }
@@ -220,7 +221,7 @@ func (t *Template) Validate() error {
 	}
 	var errs []error
 	for name, c := range t.Roles {
-		if name == "" || len(name) > 64 || checkText("role", name, 64) != nil || name == "*" {
+		if name == "" || len(name) > 64 || CheckText("role", name, 64) != nil || name == "*" {
 			errs = append(errs, fmt.Errorf("template: role name %q is not allowed", name))
 		}
 		for _, s := range c.Subscribe {
