@@ -192,30 +192,33 @@ func scanSession(row interface{ Scan(...any) error }) (*room.Session, error) {
 	return &ss, nil
 }
 
-// StartSession implements [room.Store].
+// StartSession implements [room.Store]. The session.started event is
+// written in the same transaction.
 func (s *Store) StartSession(ctx context.Context, roomID string, at time.Time) (*room.Session, error) {
 	ss := &room.Session{ID: room.NewID(), RoomID: roomID, StartedAt: fromMS(ms(at))}
 	err := s.write(ctx, false, func(tx *txn) error {
 		// The room's row is the lock that serialises starts: a live
 		// session row may not exist yet to be locked.
-		var live string
-		if err := tx.tx.QueryRowContext(ctx, `SELECT id FROM rooms WHERE id = $1`+s.d.ForUpdate(), roomID).Scan(&live); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return room.ErrRoomNotFound
-			}
-			return fmt.Errorf("start session: lock room: %w", s.d.InterpretError(err))
+		r, err := s.lockRoom(ctx, tx, roomID)
+		if err != nil {
+			return fmt.Errorf("start session: %w", err)
 		}
-		err := tx.tx.QueryRowContext(ctx, `SELECT id FROM room_sessions WHERE room_id = $1 AND ended_at = 0`, roomID).Scan(&live)
+		var live string
+		err = tx.tx.QueryRowContext(ctx, `SELECT id FROM room_sessions WHERE room_id = $1 AND ended_at = 0`, roomID).Scan(&live)
 		switch {
 		case err == nil:
-			if err := endSession(ctx, tx, live, "restarted", at); err != nil {
+			if err := s.endSession(ctx, tx, live, "restarted", at); err != nil {
 				return err
 			}
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("start session: find live: %w", s.d.InterpretError(err))
 		}
+		announced, err := emit(ctx, tx, &room.EventFacts{Type: room.EventSessionStarted, At: at, Room: r, Session: *ss}, "")
+		if err != nil {
+			return err
+		}
 		return tx.exec(ctx, "start session",
-			`INSERT INTO room_sessions (id, room_id, started_at) VALUES ($1, $2, $3)`, ss.ID, roomID, ms(at))
+			`INSERT INTO room_sessions (id, room_id, started_at, announced) VALUES ($1, $2, $3, $4)`, ss.ID, roomID, ms(at), announced)
 	})
 	if err != nil {
 		return nil, err
@@ -223,8 +226,17 @@ func (s *Store) StartSession(ctx context.Context, roomID string, at time.Time) (
 	return ss, nil
 }
 
-func endSession(ctx context.Context, tx *txn, id, reason string, at time.Time) error {
-	if err := peersLeave(ctx, tx, id, "", reason, at); err != nil {
+// endSession ends session id: its present peers leave (peer.left events
+// first), then session.ended, all in tx.
+func (s *Store) endSession(ctx context.Context, tx *txn, id, reason string, at time.Time) error {
+	r, ss, err := s.lockSession(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !ss.Live() {
+		return room.ErrNotActive
+	}
+	if err := peersLeave(ctx, tx, r, &ss.Session, "", reason, at); err != nil {
 		return err
 	}
 	n, err := tx.execCount(ctx, "end session",
@@ -235,20 +247,34 @@ func endSession(ctx context.Context, tx *txn, id, reason string, at time.Time) e
 	if n == 0 {
 		return room.ErrNotActive
 	}
-	return nil
+	if !ss.announced {
+		return nil // never an ended without its started
+	}
+	ss.EndedAt, ss.EndReason = fromMS(ms(at)), reason
+	_, err = emit(ctx, tx, &room.EventFacts{Type: room.EventSessionEnded, At: at, Room: r, Session: ss.Session}, "")
+	return err
 }
 
 // EndSession implements [room.Store].
 func (s *Store) EndSession(ctx context.Context, sessionID, reason string, at time.Time) error {
-	return s.write(ctx, false, func(tx *txn) error { return endSession(ctx, tx, sessionID, reason, at) })
+	return s.write(ctx, false, func(tx *txn) error { return s.endSession(ctx, tx, sessionID, reason, at) })
 }
 
-// PeerJoined implements [room.Store].
+// PeerJoined implements [room.Store]. The peer.joined event, with the
+// count of peers present, is written in the same transaction.
 func (s *Store) PeerJoined(ctx context.Context, p *room.PeerRecord) error {
 	return s.write(ctx, false, func(tx *txn) error {
+		r, ss, err := s.lockSession(ctx, tx, p.SessionID)
+		if err != nil {
+			return err
+		}
+		if !ss.Live() {
+			return room.ErrNotActive
+		}
+		wants := r.Webhook.Wants(room.EventPeerJoined)
 		if err := tx.exec(ctx, "peer joined",
-			`INSERT INTO room_peers (session_id, peer_id, identity, role, credential_id, joined_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			p.SessionID, p.PeerID, p.Identity, p.Role, p.CredentialID, ms(p.JoinedAt)); err != nil {
+			`INSERT INTO room_peers (session_id, peer_id, identity, role, credential_id, joined_at, announced) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			p.SessionID, p.PeerID, p.Identity, p.Role, p.CredentialID, ms(p.JoinedAt), wants); err != nil {
 			return err
 		}
 		n, err := tx.execCount(ctx, "count peer", `UPDATE room_sessions SET peers = peers + 1 WHERE id = $1 AND ended_at = 0`, p.SessionID)
@@ -258,13 +284,30 @@ func (s *Store) PeerJoined(ctx context.Context, p *room.PeerRecord) error {
 		if n == 0 {
 			return room.ErrNotActive
 		}
-		return nil
+		if !wants {
+			return nil
+		}
+		here, err := present(ctx, tx, p.SessionID)
+		if err != nil {
+			return err
+		}
+		peer := *p
+		peer.JoinedAt = fromMS(ms(p.JoinedAt))
+		_, err = emit(ctx, tx, &room.EventFacts{Type: room.EventPeerJoined, At: p.JoinedAt, Room: r, Session: ss.Session, Peer: &peer, Present: here}, "")
+		return err
 	})
 }
 
-// PeerLeft implements [room.Store].
+// PeerLeft implements [room.Store]. The peer.left event is written in the
+// same transaction, only for a stay whose peer.joined was written.
 func (s *Store) PeerLeft(ctx context.Context, sessionID, peerID, reason string, at time.Time) error {
-	return s.write(ctx, false, func(tx *txn) error { return peersLeave(ctx, tx, sessionID, peerID, reason, at) })
+	return s.write(ctx, false, func(tx *txn) error {
+		r, ss, err := s.lockSession(ctx, tx, sessionID)
+		if err != nil {
+			return err
+		}
+		return peersLeave(ctx, tx, r, &ss.Session, peerID, reason, at)
+	})
 }
 
 // PeerMinutesRoute is the route name under which peer-minutes are counted
@@ -273,24 +316,29 @@ func (s *Store) PeerLeft(ctx context.Context, sessionID, peerID, reason string, 
 const PeerMinutesRoute = "rooms.peer_minutes"
 
 // peersLeave marks the present peers of a session (one peer, or all when
-// peerID is "") as left at at, and counts their peer-minutes into the
-// usage of the credential that joined them, in the same transaction.
-func peersLeave(ctx context.Context, tx *txn, sessionID, peerID, reason string, at time.Time) error {
-	q := `SELECT seq, credential_id, joined_at FROM room_peers WHERE session_id = $1 AND left_at = 0`
-	args := []any{sessionID}
+// peerID is "") as left at at, counts their peer-minutes into the usage of
+// the credential that joined them and writes their peer.left events, in
+// the same transaction.
+func peersLeave(ctx context.Context, tx *txn, r *room.Room, ss *room.Session, peerID, reason string, at time.Time) error {
+	q := `SELECT seq, peer_id, identity, role, credential_id, joined_at, announced FROM room_peers WHERE session_id = $1 AND left_at = 0`
+	args := []any{ss.ID}
 	if peerID != "" {
 		q += ` AND peer_id = $2`
 		args = append(args, peerID)
 	}
-	rows, err := tx.tx.QueryContext(ctx, q, args...)
+	rows, err := tx.tx.QueryContext(ctx, q+` ORDER BY seq`, args...)
 	if err != nil {
 		return fmt.Errorf("peers leave: %w", tx.s.d.InterpretError(err))
 	}
-	type stay struct{ seq, cred, joined int64 }
+	type stay struct {
+		seq, joined int64
+		peer        room.PeerRecord
+		announced   bool
+	}
 	var stays []stay
 	for rows.Next() {
 		var st stay
-		if err := rows.Scan(&st.seq, &st.cred, &st.joined); err != nil {
+		if err := rows.Scan(&st.seq, &st.peer.PeerID, &st.peer.Identity, &st.peer.Role, &st.peer.CredentialID, &st.joined, &st.announced); err != nil {
 			rows.Close()
 			return fmt.Errorf("peers leave: %w", err)
 		}
@@ -300,19 +348,35 @@ func peersLeave(ctx context.Context, tx *txn, sessionID, peerID, reason string, 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("peers leave: %w", tx.s.d.InterpretError(err))
 	}
+	if len(stays) == 0 {
+		return nil
+	}
+	here, err := present(ctx, tx, ss.ID)
+	if err != nil {
+		return err
+	}
 	left := ms(at)
 	for _, st := range stays {
 		if err := tx.exec(ctx, "peer left",
 			`UPDATE room_peers SET left_at = $1, reason = $2 WHERE seq = $3`, left, reason, st.seq); err != nil {
 			return err
 		}
+		here--
 		for m := st.joined - st.joined%60000; m <= left; m += 60000 {
 			if err := tx.exec(ctx, "count peer-minute",
 				`INSERT INTO usage_counts (credential_id, route, status, minute, count) VALUES ($1, $2, 200, $3, 1)
 				 ON CONFLICT (credential_id, route, status, minute) DO UPDATE SET count = usage_counts.count + 1`,
-				st.cred, PeerMinutesRoute, m); err != nil {
+				st.peer.CredentialID, PeerMinutesRoute, m); err != nil {
 				return err
 			}
+		}
+		if !st.announced {
+			continue // never a left without its joined
+		}
+		p := st.peer
+		p.SessionID, p.JoinedAt, p.LeftAt, p.Reason = ss.ID, fromMS(st.joined), fromMS(left), reason
+		if _, err := emit(ctx, tx, &room.EventFacts{Type: room.EventPeerLeft, At: at, Room: r, Session: *ss, Peer: &p, Present: here}, ""); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -82,6 +82,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	exercisePagination(t, setup)
 	exerciseUsage(t, setup)
 	exerciseRooms(t, setup)
+	exerciseWebhooks(t, setup)
 }
 
 // approve files and approves a request of ctx's account for groups.
