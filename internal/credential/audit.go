@@ -24,7 +24,20 @@ const (
 	ActionCredentialRevoke = "credential.revoke"
 	ActionCredentialDelete = "credential.delete"
 	ActionAdminBootstrap   = "admin.bootstrap"
+	// ActionTokenMint records a token made in the portal from a
+	// credential's secret; the entry never holds the token.
+	ActionTokenMint = "credential.mint_token"
+	// ActionRoomUpdate, ActionRoomRemovePeer and ActionRoomEnd record a
+	// developer's changes to a room from the portal.
+	ActionRoomUpdate     = "room.update"
+	ActionRoomRemovePeer = "room.remove_peer"
+	ActionRoomEnd        = "room.end"
 )
+
+// RecordableActions are the actions [AuditService.RecordAudit] accepts:
+// actions whose change is not a row of the credential store, so that no
+// caller can forge an entry that a store method writes.
+var RecordableActions = []string{ActionTokenMint, ActionRoomUpdate, ActionRoomRemovePeer, ActionRoomEnd}
 
 // Audit target kinds.
 const (
@@ -33,6 +46,7 @@ const (
 	TargetRequest      = "request"
 	TargetCredential   = "credential"
 	TargetNotification = "notification"
+	TargetRoom         = "room"
 )
 
 // AuditEntry records who did what to what, when and from where. The audit log
@@ -84,4 +98,11 @@ type AuditService interface {
 	// FindAuditEntries lists entries. Admins see all; developers see only
 	// their own actions.
 	FindAuditEntries(ctx context.Context, filter *AuditFilter) (*AuditList, error)
+
+	// RecordAudit appends an entry by the actor of ctx for an action done
+	// outside the store (one of [RecordableActions]): a token minted, a
+	// peer removed from a live room. detail is marshalled to a JSON object
+	// and must hold no secret. Visitors get EUNAUTHORIZED; another action
+	// is EINVALID.
+	RecordAudit(ctx context.Context, action, targetKind, targetID string, detail any) error
 }

@@ -414,7 +414,7 @@ func (s *Service) active(r *http.Request) (*Room, *ActiveRoom, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := s.hub.Active(rm.ID)
+	a, err := s.live(r.Context(), rm)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -478,7 +478,7 @@ func (s *Service) removeIn(shape func(n int) any) apiFunc {
 		case (body.PeerID == "") == (body.Role == ""):
 			err = Errorf(CodeInvalid, "give peer_id or role")
 		default:
-			n, err = s.hub.Remove(r.Context(), rm.ID, body.PeerID, body.Role, body.Reason)
+			n, err = s.remove(r.Context(), rm, body.PeerID, body.Role, body.Reason)
 		}
 		if err != nil {
 			return nil, err
@@ -489,13 +489,13 @@ func (s *Service) removeIn(shape func(n int) any) apiFunc {
 
 // removeIdentity removes the peer of a participant id (VideoSDK).
 func (s *Service) removeIdentity(r *http.Request, rm *Room, identity, reason string) (int, error) {
-	a, err := s.hub.Active(rm.ID)
+	a, err := s.live(r.Context(), rm)
 	if err != nil {
 		return 0, err
 	}
 	for _, p := range a.Peers {
 		if p.UserID == identity {
-			return s.hub.Remove(r.Context(), rm.ID, p.PeerID, "", reason)
+			return s.remove(r.Context(), rm, p.PeerID, "", reason)
 		}
 	}
 	return 0, ErrPeerNotFound
@@ -521,7 +521,7 @@ func (s *Service) endIn(body any) apiFunc {
 		if err != nil {
 			return nil, err
 		}
-		if err := s.hub.End(r.Context(), rm, in.Reason, in.Lock); err != nil {
+		if err := s.end(r.Context(), rm, in.Reason, in.Lock); err != nil {
 			return nil, err
 		}
 		return body, nil
@@ -633,7 +633,7 @@ func (s *Service) handleGetV1(r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := map[string]any{"room": roomV1(rm), "sessions": sessions, "live": nil}
-	if a, err := s.hub.Active(rm.ID); err == nil {
+	if a, err := s.live(r.Context(), rm); err == nil {
 		out["live"] = map[string]any{"session_id": a.Session.ID, "started_at": rfc3339(a.Session.StartedAt), "peers": a.Peers, "waiting": a.Waiting}
 	}
 	return out, nil

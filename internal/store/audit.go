@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/keyward/keyward/internal/credential"
 )
@@ -50,4 +51,14 @@ func (s *Store) FindAuditEntries(ctx context.Context, filter *credential.AuditFi
 		out.NextCursor = nextCursor(n, limit, out.Entries[n-1].ID)
 	}
 	return out, nil
+}
+
+// RecordAudit implements [credential.AuditService].
+func (s *Store) RecordAudit(ctx context.Context, action, targetKind, targetID string, detail any) error {
+	if !slices.Contains(credential.RecordableActions, action) {
+		return credential.Errorf(credential.EINVALID, "The action %q cannot be recorded by hand.", action)
+	}
+	return s.write(ctx, true, func(tx *txn) error {
+		return tx.audit(ctx, action, targetKind, targetID, detail)
+	})
 }

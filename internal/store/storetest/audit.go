@@ -72,4 +72,36 @@ func exerciseAudit(t *testing.T, setup func(t *testing.T) *testBundle) {
 			t.Errorf("DELETE FROM audit_log succeeded; the audit log must be append-only")
 		}
 	})
+
+	t.Run("RecordAudit", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		must(t, "RecordAudit", b.st.RecordAudit(b.dev, credential.ActionTokenMint, credential.TargetCredential, "7",
+			map[string]any{"profile": "app", "room": "r1"}))
+		before := b.snap(t)
+		refusals := []struct {
+			name   string
+			ctx    context.Context
+			action string
+			code   string
+		}{
+			{"a store action", b.dev, credential.ActionCredentialRevoke, credential.EINVALID},
+			{"an unknown action", b.dev, "forged", credential.EINVALID},
+			{"a visitor", b.anonymous, credential.ActionRoomEnd, credential.EUNAUTHORIZED},
+		}
+		for _, r := range refusals {
+			wantCode(t, "RecordAudit by "+r.name, b.st.RecordAudit(r.ctx, r.action, credential.TargetRoom, "x", nil), r.code)
+		}
+		b.unchanged(t, before, "refused RecordAudit")
+		mine, err := b.st.FindAuditEntries(b.dev, &credential.AuditFilter{Action: credential.ActionTokenMint})
+		must(t, "FindAuditEntries", err)
+		if len(mine.Entries) != 1 {
+			t.Fatalf("mint entries = %d, want 1", len(mine.Entries))
+		}
+		e := mine.Entries[0]
+		if e.ActorID != b.devID || e.TargetKind != credential.TargetCredential || e.TargetID != "7" ||
+			string(e.Detail) != `{"profile":"app","room":"r1"}` {
+			t.Errorf("mint entry = %+v (detail %s)", e, e.Detail)
+		}
+	})
 }

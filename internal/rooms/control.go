@@ -1,0 +1,60 @@
+package rooms
+
+import "context"
+
+// The moderation methods below are what the REST handlers, the CLI (over
+// REST) and the portal all call, so that whichever way a command comes in
+// it takes the same path to the room's live session.
+
+// Store returns the store the service keeps rooms in.
+func (s *Service) Store() Store { return s.cfg.Store }
+
+// Live returns the account's room ref (an id or customRoomId) and its live
+// state: the session, the peers and the lobby. It returns the room and
+// [ErrNotActive] when no session is live.
+func (s *Service) Live(ctx context.Context, accountID int64, ref string) (*Room, *ActiveRoom, error) {
+	rm, err := s.cfg.Store.Room(ctx, accountID, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.live(ctx, rm)
+	return rm, a, err
+}
+
+// RemovePeer removes a peer (by id), or every peer of role, from the
+// account's room ref: each is closed with 4001, banned from the room until
+// its token's exp plus leeway, and its jti revoked. It returns how many
+// peers were removed.
+func (s *Service) RemovePeer(ctx context.Context, accountID int64, ref, peerID, role, reason string) (int, error) {
+	rm, err := s.cfg.Store.Room(ctx, accountID, ref)
+	if err != nil {
+		return 0, err
+	}
+	return s.remove(ctx, rm, peerID, role, reason)
+}
+
+// EndRoom ends the live session of the account's room ref: every peer is
+// closed with 4002. With lock the room is disabled too, so that nobody
+// joins again until it is enabled.
+func (s *Service) EndRoom(ctx context.Context, accountID int64, ref, reason string, lock bool) error {
+	rm, err := s.cfg.Store.Room(ctx, accountID, ref)
+	if err != nil {
+		return err
+	}
+	return s.end(ctx, rm, reason, lock)
+}
+
+// live returns rm's live state.
+func (s *Service) live(_ context.Context, rm *Room) (*ActiveRoom, error) {
+	return s.hub.Active(rm.ID)
+}
+
+// remove removes peers of rm (see [Service.RemovePeer]).
+func (s *Service) remove(ctx context.Context, rm *Room, peerID, role, reason string) (int, error) {
+	return s.hub.Remove(ctx, rm.ID, peerID, role, reason)
+}
+
+// end ends rm's live session (see [Service.EndRoom]).
+func (s *Service) end(ctx context.Context, rm *Room, reason string, lock bool) error {
+	return s.hub.End(ctx, rm, reason, lock)
+}
