@@ -119,6 +119,9 @@ func (c Config) validate() error {
 type Fetcher struct {
 	cfg    Config
 	client *http.Client
+	// noRedirect shares client's transport and follows no redirect
+	// ([Fetcher.Post]).
+	noRedirect *http.Client
 }
 
 // New returns a Fetcher for cfg with its defaults filled in.
@@ -152,6 +155,10 @@ func New(cfg Config) (*Fetcher, error) {
 			}
 			return nil
 		},
+	}
+	f.noRedirect = &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return f, nil
 }
@@ -200,20 +207,12 @@ type ProgressFunc func(done, total int64)
 //
 // The error is an [*Error], or ctx's own error when ctx ended first.
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, w io.Writer, progress ProgressFunc) (*Result, error) {
-	u, err := url.Parse(rawURL)
+	req, tctx, cancel, err := f.request(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, &Error{Kind: KindURL, Message: "the link is not a valid URL", Err: err}
-	}
-	if err := checkURL(u); err != nil {
 		return nil, err
 	}
-	tctx, cancel := context.WithTimeoutCause(ctx, f.cfg.Timeout, errTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(tctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, &Error{Kind: KindURL, Message: "the link is not a valid URL", Err: err}
-	}
-	req.Header.Set("User-Agent", f.cfg.UserAgent)
+	u := req.URL
 	req.Header.Set("Accept", "audio/*, application/octet-stream;q=0.5, */*;q=0.1")
 	resp, err := f.client.Do(req)
 	if err != nil {
@@ -221,13 +220,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, w io.Writer, progres
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		code := resp.StatusCode
-		return nil, &Error{
-			Kind:       KindStatus,
-			StatusCode: code,
-			Temporary:  code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500,
-			Message:    fmt.Sprintf("the server of %s answered %d %s", u.Host, code, http.StatusText(code)),
-		}
+		return nil, statusError(u, resp.StatusCode)
 	}
 	if resp.ContentLength > f.cfg.MaxBytes {
 		return nil, tooLarge(f.cfg.MaxBytes)
@@ -266,6 +259,27 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, w io.Writer, progres
 	return res, nil
 }
 
+// request makes a request to rawURL (checked as [Fetcher.Check] does
+// before it resolves anything) bounded by [Config.Timeout]; cancel ends
+// the deadline.
+func (f *Fetcher) request(ctx context.Context, method, rawURL string, body io.Reader) (_ *http.Request, tctx context.Context, cancel context.CancelFunc, _ error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, nil, nil, &Error{Kind: KindURL, Message: "the link is not a valid URL", Err: err}
+	}
+	if err := checkURL(u); err != nil {
+		return nil, nil, nil, err
+	}
+	tctx, cancel = context.WithTimeoutCause(ctx, f.cfg.Timeout, errTimeout)
+	req, err := http.NewRequestWithContext(tctx, method, u.String(), body)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, &Error{Kind: KindURL, Message: "the link is not a valid URL", Err: err}
+	}
+	req.Header.Set("User-Agent", f.cfg.UserAgent)
+	return req, tctx, cancel, nil
+}
+
 // errTimeout is the cause of the download's own deadline.
 var errTimeout = errors.New("fetch: download deadline")
 
@@ -292,6 +306,16 @@ func (f *Fetcher) classify(parent, tctx context.Context, u *url.URL, err error) 
 func isTimeout(err error) bool {
 	ne, ok := errors.AsType[net.Error](err)
 	return ok && ne.Timeout()
+}
+
+// statusError is the error of a non-2xx answer; 408, 429 and 5xx may pass.
+func statusError(u *url.URL, code int) *Error {
+	return &Error{
+		Kind:       KindStatus,
+		StatusCode: code,
+		Temporary:  code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500,
+		Message:    fmt.Sprintf("the server of %s answered %d %s", u.Host, code, http.StatusText(code)),
+	}
 }
 
 func dnsError(host string, err *net.DNSError) *Error {
