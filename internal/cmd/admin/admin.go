@@ -38,68 +38,7 @@ prints JSON (--json=FIELDS picks fields). Exit status: 0 ok, 1 error, 2 usage,
 	}
 	conn.Bind(cmd.PersistentFlags())
 
-	cmd.AddCommand(newCmdWhoami(f, conn, nil))
-	cmd.AddCommand(newCmdAccount(f, conn))
-	cmd.AddCommand(newCmdGroup(f, conn))
-	cmd.AddCommand(newCmdRequest(f, conn))
-	cmd.AddCommand(newCmdCredential(f, conn))
-	cmd.AddCommand(newCmdAudit(f, conn))
-	cmd.AddCommand(newCmdNotification(f, conn))
-	cmd.AddCommand(newCmdUsage(f, conn, nil))
-	return cmd
-}
-
-func newCmdAccount(f *factory.Factory, conn *connect.Flags) *cobra.Command {
-	cmd := &cobra.Command{Use: "account <command>", Short: "List, create and show accounts"}
-	cmd.AddCommand(newCmdAccountList(f, conn, nil))
-	cmd.AddCommand(newCmdAccountCreate(f, conn, nil))
-	cmd.AddCommand(newCmdAccountShow(f, conn, nil))
-	return cmd
-}
-
-func newCmdGroup(f *factory.Factory, conn *connect.Flags) *cobra.Command {
-	cmd := &cobra.Command{Use: "group <command>", Short: "Manage API groups"}
-	cmd.AddCommand(newCmdGroupList(f, conn, nil))
-	cmd.AddCommand(newCmdGroupCreate(f, conn, nil))
-	cmd.AddCommand(newCmdGroupShow(f, conn, nil))
-	cmd.AddCommand(newCmdGroupUpdate(f, conn, nil))
-	cmd.AddCommand(newCmdGroupDelete(f, conn, nil))
-	return cmd
-}
-
-func newCmdRequest(f *factory.Factory, conn *connect.Flags) *cobra.Command {
-	cmd := &cobra.Command{Use: "request <command>", Short: "Handle requests for API access"}
-	cmd.AddCommand(newCmdRequestList(f, conn, nil))
-	cmd.AddCommand(newCmdRequestCreate(f, conn, nil))
-	cmd.AddCommand(newCmdRequestShow(f, conn, nil))
-	cmd.AddCommand(newCmdRequestDecide(f, conn, decisionApprove, nil))
-	cmd.AddCommand(newCmdRequestDecide(f, conn, decisionReject, nil))
-	cmd.AddCommand(newCmdRequestWithdraw(f, conn, nil))
-	return cmd
-}
-
-func newCmdCredential(f *factory.Factory, conn *connect.Flags) *cobra.Command {
-	cmd := &cobra.Command{Use: "credential <command>", Short: "Issue, rotate and revoke keys and secrets"}
-	cmd.AddCommand(newCmdCredentialCreate(f, conn, nil))
-	cmd.AddCommand(newCmdCredentialList(f, conn, nil))
-	cmd.AddCommand(newCmdCredentialShow(f, conn, nil))
-	cmd.AddCommand(newCmdCredentialUpdate(f, conn, nil))
-	cmd.AddCommand(newCmdCredentialRotate(f, conn, nil))
-	cmd.AddCommand(newCmdCredentialRetire(f, conn, nil))
-	cmd.AddCommand(newCmdCredentialRevoke(f, conn, nil))
-	cmd.AddCommand(newCmdCredentialDelete(f, conn, nil))
-	return cmd
-}
-
-func newCmdAudit(f *factory.Factory, conn *connect.Flags) *cobra.Command {
-	cmd := &cobra.Command{Use: "audit <command>", Short: "Read the audit log"}
-	cmd.AddCommand(newCmdAuditList(f, conn, nil))
-	return cmd
-}
-
-func newCmdNotification(f *factory.Factory, conn *connect.Flags) *cobra.Command {
-	cmd := &cobra.Command{Use: "notification <command>", Short: "Read your notifications"}
-	cmd.AddCommand(newCmdNotificationList(f, conn, nil))
-	cmd.AddCommand(newCmdNotificationRead(f, conn, nil))
+	cmd.AddCommand(newCmdWhoami(f, conn), newCmdAccount(f, conn), newCmdGroup(f, conn), newCmdRequest(f, conn),
+		newCmdCredential(f, conn), newCmdAudit(f, conn), newCmdNotification(f, conn), newCmdUsage(f, conn))
 	return cmd
 }
