@@ -5,11 +5,11 @@
 package apicmdtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -302,16 +302,9 @@ func sameRequest(r Request, want string) bool {
 	return strings.HasPrefix(rest, " ") && JSONEq(rest[1:], r.Body)
 }
 
-// JSONEq reports whether a and b are the same JSON, or both empty.
+// JSONEq reports whether a and b are the same JSON value.
 func JSONEq(a, b string) bool {
-	if a == "" || b == "" {
-		return a == b
-	}
 	var x, y any
-	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
-		return false
-	}
-	xb, _ := json.Marshal(x)
-	yb, _ := json.Marshal(y)
-	return bytes.Equal(xb, yb)
+	ea, eb := json.Unmarshal([]byte(a), &x), json.Unmarshal([]byte(b), &y)
+	return ea == nil && eb == nil && reflect.DeepEqual(x, y)
 }
