@@ -12,11 +12,8 @@ import (
 )
 
 // exerciseAccounts is the part of the suite for accounts: creation, roles, authentication, the first admin.
-func exerciseAccounts(t *testing.T, open OpenFunc, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("NoActor", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+func exerciseAccounts(s suite) {
+	s.run("NoActor", func(t *testing.T, b *testBundle) {
 		_, _, err := b.st.CreateCredential(b.anonymous, &credential.CreateCredentialParams{Name: "x", Groups: []string{"encoding"}})
 		wantCode(t, "CreateCredential without actor", err, credential.EUNAUTHORIZED)
 		_, err = b.st.FindCredentials(b.anonymous, &credential.CredentialFilter{})
@@ -25,10 +22,7 @@ func exerciseAccounts(t *testing.T, open OpenFunc, setup func(t *testing.T) *tes
 		wantCode(t, "FindCredentials as a deleted account", err, credential.EUNAUTHORIZED)
 	})
 
-	t.Run("Account", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
-
+	s.run("Account", func(t *testing.T, b *testBundle) {
 		a, err := b.st.CreateAccount(b.anonymous, &credential.CreateAccountParams{Email: " New@Example.COM ", Name: "New", Password: "a long password"})
 		must(t, "CreateAccount(sign-up)", err)
 		if a.Email != "new@example.com" || a.Role != credential.RoleDeveloper || a.PasswordHash == "" {
@@ -87,9 +81,7 @@ func exerciseAccounts(t *testing.T, open OpenFunc, setup func(t *testing.T) *tes
 		wantCode(t, "UpdateAccount(unknown id, by a developer)", err, credential.EFORBIDDEN) // no existence oracle
 	})
 
-	t.Run("RoleChangeFeedsLookup", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("RoleChangeFeedsLookup", func(t *testing.T, b *testBundle) {
 		c, _ := b.devCredential(t)
 		seq, err := b.st.LatestChange(context.Background())
 		must(t, "LatestChange", err)
@@ -108,9 +100,9 @@ func exerciseAccounts(t *testing.T, open OpenFunc, setup func(t *testing.T) *tes
 		}
 	})
 
-	t.Run("EnsureAdmin", func(t *testing.T) {
+	s.t.Run("EnsureAdmin", func(t *testing.T) {
 		t.Parallel()
-		d := open(t)
+		d := s.open(t)
 		st := MustNew(t, d, nil, nil)
 		ctx := context.Background()
 		var wg sync.WaitGroup

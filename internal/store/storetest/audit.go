@@ -10,11 +10,8 @@ import (
 )
 
 // exerciseAudit is the part of the suite for the audit log.
-func exerciseAudit(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("Audit", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+func exerciseAudit(s suite) {
+	s.run("Audit", func(t *testing.T, b *testBundle) {
 		c, _ := b.devCredential(t)
 		_, _, err := b.st.RotateSecret(b.dev, &credential.RotateSecretParams{ID: c.ID})
 		must(t, "RotateSecret", err)

@@ -11,11 +11,8 @@ import (
 )
 
 // exerciseChangeFeed is the part of the suite for the change feed.
-func exerciseChangeFeed(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("ChangeFeed", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+func exerciseChangeFeed(s suite) {
+	s.run("ChangeFeed", func(t *testing.T, b *testBundle) {
 		start, err := b.st.LatestChange(context.Background())
 		must(t, "LatestChange", err)
 		keys, seq, err := b.st.ChangesSince(context.Background(), start)

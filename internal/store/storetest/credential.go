@@ -14,11 +14,8 @@ import (
 )
 
 // exerciseCredentials is the part of the suite for credentials and their secrets.
-func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("CreateCredentialRules", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+func exerciseCredentials(s suite) {
+	s.run("CreateCredentialRules", func(t *testing.T, b *testBundle) {
 		_, err := b.st.CreateGroup(b.admin, &credential.Group{Name: "rooms"})
 		must(t, "CreateGroup", err)
 
@@ -66,9 +63,7 @@ func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("ForeignCredential", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("ForeignCredential", func(t *testing.T, b *testBundle) {
 		c, _ := b.devCredential(t)
 		before := b.snap(t)
 		name := "stolen"
@@ -97,9 +92,7 @@ func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
 		must(t, "FindCredentialByID(admin)", err)
 	})
 
-	t.Run("UpdateCredential", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("UpdateCredential", func(t *testing.T, b *testBundle) {
 		_, err := b.st.CreateGroup(b.admin, &credential.Group{Name: "rooms"})
 		must(t, "CreateGroup", err)
 		c, _ := b.devCredential(t)
@@ -130,9 +123,7 @@ func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("LookupKey", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("LookupKey", func(t *testing.T, b *testBundle) {
 		c, sec := b.devCredential(t)
 		ki, err := b.st.LookupKey(context.Background(), c.Key)
 		must(t, "LookupKey", err)
@@ -155,9 +146,7 @@ func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("Rotation", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("Rotation", func(t *testing.T, b *testBundle) {
 		c, first := b.devCredential(t)
 
 		rc, second, err := b.st.RotateSecret(b.dev, &credential.RotateSecretParams{ID: c.ID})
@@ -219,9 +208,7 @@ func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("ConcurrentRotation", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("ConcurrentRotation", func(t *testing.T, b *testBundle) {
 		c, _ := b.devCredential(t)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -245,9 +232,7 @@ func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("Revoke", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("Revoke", func(t *testing.T, b *testBundle) {
 		c, _ := b.devCredential(t)
 		seq, _ := b.st.LatestChange(context.Background())
 		r, err := b.st.RevokeCredential(b.dev, c.ID)
@@ -276,9 +261,7 @@ func exerciseCredentials(t *testing.T, setup func(t *testing.T) *testBundle) {
 		b.unchanged(t, before, "changing a revoked credential")
 	})
 
-	t.Run("Delete", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("Delete", func(t *testing.T, b *testBundle) {
 		c, _ := b.devCredential(t)
 		seq, _ := b.st.LatestChange(context.Background())
 		must(t, "DeleteCredential", b.st.DeleteCredential(b.dev, c.ID))

@@ -72,17 +72,27 @@ func Exercise(t *testing.T, open OpenFunc) {
 		return b
 	}
 
-	exerciseAccounts(t, open, setup)
-	exerciseGroups(t, setup)
-	exerciseRequests(t, setup)
-	exerciseCredentials(t, setup)
-	exerciseChangeFeed(t, setup)
-	exerciseAudit(t, setup)
-	exerciseNotifications(t, setup)
-	exercisePagination(t, setup)
-	exerciseUsage(t, setup)
-	exerciseRooms(t, setup)
-	exerciseWebhooks(t, setup)
+	s := suite{t: t, open: open, setup: setup}
+	for _, part := range []func(suite){exerciseAccounts, exerciseGroups, exerciseRequests, exerciseCredentials,
+		exerciseChangeFeed, exerciseAudit, exerciseNotifications, exercisePagination, exerciseUsage, exerciseRooms, exerciseWebhooks} {
+		part(s)
+	}
+}
+
+// suite is what each part of the conformance suite is given.
+type suite struct {
+	t     *testing.T
+	open  OpenFunc
+	setup func(t *testing.T) *testBundle
+}
+
+// run runs f as the parallel subtest name, on a bundle of its own.
+func (s suite) run(name string, f func(t *testing.T, b *testBundle)) {
+	s.t.Helper()
+	s.t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		f(t, s.setup(t))
+	})
 }
 
 // approve files and approves a request of ctx's account for groups.

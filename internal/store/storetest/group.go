@@ -9,11 +9,8 @@ import (
 )
 
 // exerciseGroups is the part of the suite for API groups.
-func exerciseGroups(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("BuiltinGroup", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+func exerciseGroups(s suite) {
+	s.run("BuiltinGroup", func(t *testing.T, b *testBundle) {
 		g, err := b.st.FindGroupByName(context.Background(), credential.BuiltinGroupEncoding)
 		must(t, "FindGroupByName(encoding)", err)
 		want := []string{"sl.encoding.start", "sl.encoding.query", "sl.encoding.detect"}
@@ -24,9 +21,7 @@ func exerciseGroups(t *testing.T, setup func(t *testing.T) *testBundle) {
 		wantCode(t, "FindGroupByName(nope)", err, credential.ENOTFOUND)
 	})
 
-	t.Run("Group", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("Group", func(t *testing.T, b *testBundle) {
 		g := &credential.Group{Name: "rooms", Description: "Rooms", APIIDs: []string{"rooms.connect"}}
 		_, err := b.st.CreateGroup(b.dev, g)
 		wantCode(t, "CreateGroup(developer)", err, credential.EFORBIDDEN)

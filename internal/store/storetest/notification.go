@@ -8,11 +8,8 @@ import (
 )
 
 // exerciseNotifications is the part of the suite for notifications.
-func exerciseNotifications(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("Notifications", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+func exerciseNotifications(s suite) {
+	s.run("Notifications", func(t *testing.T, b *testBundle) {
 		b.approve(t, b.dev, "encoding")
 		b.clock.Advance(time.Minute)
 		b.approve(t, b.dev, "encoding")

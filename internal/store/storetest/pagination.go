@@ -9,11 +9,8 @@ import (
 )
 
 // exercisePagination is the part of the suite for pagination of lists.
-func exercisePagination(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("Pagination", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+func exercisePagination(s suite) {
+	s.run("Pagination", func(t *testing.T, b *testBundle) {
 		b.approve(t, b.dev, "encoding")
 		var want []int64
 		for i := range 7 {

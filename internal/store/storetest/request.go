@@ -9,12 +9,8 @@ import (
 )
 
 // exerciseRequests is the part of the suite for access requests.
-func exerciseRequests(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("RequestLifecycle", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
-
+func exerciseRequests(s suite) {
+	s.run("RequestLifecycle", func(t *testing.T, b *testBundle) {
 		before := b.snap(t)
 		_, err := b.st.CreateAccessRequest(b.dev, &credential.CreateAccessRequestParams{Groups: []string{"encoding", "no-such-group"}})
 		wantCode(t, "CreateAccessRequest(unknown group)", err, credential.EINVALID)

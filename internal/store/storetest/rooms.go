@@ -12,9 +12,16 @@ import (
 	"github.com/keyward/keyward/internal/store"
 )
 
+// wantRoomCode fails tb unless err carries the room error code.
+func wantRoomCode(tb testing.TB, call string, err error, code string) {
+	tb.Helper()
+	if got := room.CodeOf(err); got != code {
+		tb.Fatalf("%s: error %v (code %q), want %q", call, err, got, code)
+	}
+}
+
 // exerciseRooms is the part of the suite for [room.Store].
-func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
+func exerciseRooms(s suite) {
 	ctx := context.Background()
 	mkRoom := func(t *testing.T, b *testBundle, account int64, name string) *room.Room {
 		t.Helper()
@@ -25,16 +32,8 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 		return r
 	}
-	wantRoomCode := func(t *testing.T, call string, err error, code string) {
-		t.Helper()
-		if got := room.CodeOf(err); got != code {
-			t.Fatalf("%s: error %v (code %q), want %q", call, err, got, code)
-		}
-	}
 
-	t.Run("RoomCreateIsIdempotentByName", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("RoomCreateIsIdempotentByName", func(t *testing.T, b *testBundle) {
 		r := mkRoom(t, b, b.devID, "standup")
 		if !hex24.MatchString(r.ID) || r.MaxPeers != room.DefaultMaxPeers || r.Template.Name != "default" || r.Vendor != room.VendorKeyward {
 			t.Fatalf("CreateRoom = %+v, want a 24-hex id and the defaults", r)
@@ -60,9 +59,7 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		wantRoomCode(t, "Room(unknown)", err, room.CodeRoomNotFound)
 	})
 
-	t.Run("RoomCustomIDAndValidation", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("RoomCustomIDAndValidation", func(t *testing.T, b *testBundle) {
 		r, _, err := b.st.CreateRoom(ctx, &room.CreateRoomParams{Room: room.Room{AccountID: b.devID, Name: "a", CustomRoomID: "class-7", Vendor: room.VendorVideoSDK, Enabled: true}, Now: b.clock.Now()})
 		must(t, "CreateRoom(custom)", err)
 		got, err := b.st.Room(ctx, b.devID, "class-7")
@@ -84,9 +81,7 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("RoomListAndUpdate", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("RoomListAndUpdate", func(t *testing.T, b *testBundle) {
 		var ids []string
 		for _, n := range []string{"r1", "r2", "r3", "r4", "r5"} {
 			ids = append(ids, mkRoom(t, b, b.devID, n).ID)
@@ -129,9 +124,7 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		wantRoomCode(t, "ListRooms(bad cursor)", err, room.CodeInvalid)
 	})
 
-	t.Run("SessionsAndPeers", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("SessionsAndPeers", func(t *testing.T, b *testBundle) {
 		r := mkRoom(t, b, b.devID, "s")
 		t0 := b.clock.Now()
 		ss, err := b.st.StartSession(ctx, r.ID, t0)
@@ -176,9 +169,7 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		wantRoomCode(t, "PeerJoined(ended session)", err, room.CodeNotActive)
 	})
 
-	t.Run("OneLiveSessionUnderRace", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("OneLiveSessionUnderRace", func(t *testing.T, b *testBundle) {
 		r := mkRoom(t, b, b.devID, "race")
 		var wg sync.WaitGroup
 		errs := make([]error, 6)
@@ -202,9 +193,7 @@ func exerciseRooms(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("Bans", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("Bans", func(t *testing.T, b *testBundle) {
 		r := mkRoom(t, b, b.devID, "b")
 		now := b.clock.Now()
 		must(t, "AddBan", b.st.AddBan(ctx, &room.Ban{RoomID: r.ID, Identity: "alice", Until: now.Add(time.Hour), Reason: "spam"}))

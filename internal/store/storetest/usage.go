@@ -9,11 +9,8 @@ import (
 )
 
 // exerciseUsage is the part of the suite for usage counts.
-func exerciseUsage(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
-	t.Run("Usage", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+func exerciseUsage(s suite) {
+	s.run("Usage", func(t *testing.T, b *testBundle) {
 		c, _ := b.devCredential(t)
 		ac, _, err := b.st.CreateCredential(b.admin, &credential.CreateCredentialParams{Name: "admin", Groups: []string{"encoding"}})
 		must(t, "CreateCredential(admin)", err)

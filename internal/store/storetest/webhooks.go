@@ -18,8 +18,7 @@ var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // exerciseWebhooks is the part of the suite for [room.Outbox]: the events
 // the room changes write in their own transactions.
-func exerciseWebhooks(t *testing.T, setup func(t *testing.T) *testBundle) {
-	t.Helper()
+func exerciseWebhooks(s suite) {
 	ctx := context.Background()
 	mkRoom := func(t *testing.T, b *testBundle, name string, vendor room.Vendor, hook room.Webhook) *room.Room {
 		t.Helper()
@@ -50,17 +49,9 @@ func exerciseWebhooks(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 		return m
 	}
-	wantRoomCode := func(t *testing.T, call string, err error, code string) {
-		t.Helper()
-		if got := room.CodeOf(err); got != code {
-			t.Fatalf("%s: error %v (code %q), want %q", call, err, got, code)
-		}
-	}
 	hook := room.Webhook{URL: "https://hooks.example.com/in"}
 
-	t.Run("WebhookEventsInTheTransaction", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("WebhookEventsInTheTransaction", func(t *testing.T, b *testBundle) {
 		r := mkRoom(t, b, "w", room.VendorKeyward, hook)
 		t0 := b.clock.Now()
 		ss, err := b.st.StartSession(ctx, r.ID, t0)
@@ -110,9 +101,7 @@ func exerciseWebhooks(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("WebhookNeverLeftWithoutJoined", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("WebhookNeverLeftWithoutJoined", func(t *testing.T, b *testBundle) {
 		r := mkRoom(t, b, "late", room.VendorKeyward, room.Webhook{})
 		t0 := b.clock.Now()
 		ss, err := b.st.StartSession(ctx, r.ID, t0)
@@ -140,9 +129,7 @@ func exerciseWebhooks(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("WebhookVendorShapes", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("WebhookVendorShapes", func(t *testing.T, b *testBundle) {
 		for _, c := range []struct {
 			vendor room.Vendor
 			names  []string
@@ -182,9 +169,7 @@ func exerciseWebhooks(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("WebhookRelayAndDelivery", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("WebhookRelayAndDelivery", func(t *testing.T, b *testBundle) {
 		r := mkRoom(t, b, "d", room.VendorKeyward, hook)
 		t0 := b.clock.Now()
 		ss, err := b.st.StartSession(ctx, r.ID, t0)
@@ -229,9 +214,7 @@ func exerciseWebhooks(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
-	t.Run("WebhookOrderUnderConcurrentJoins", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("WebhookOrderUnderConcurrentJoins", func(t *testing.T, b *testBundle) {
 		r := mkRoom(t, b, "busy", room.VendorKeyward, hook)
 		ss, err := b.st.StartSession(ctx, r.ID, b.clock.Now())
 		must(t, "StartSession", err)
