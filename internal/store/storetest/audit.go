@@ -70,9 +70,7 @@ func exerciseAudit(s suite) {
 		}
 	})
 
-	t.Run("RecordAudit", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
+	s.run("RecordAudit", func(t *testing.T, b *testBundle) {
 		must(t, "RecordAudit", b.st.RecordAudit(b.dev, credential.ActionTokenMint, credential.TargetCredential, "7",
 			map[string]any{"profile": "app", "room": "r1"}))
 		before := b.snap(t)
