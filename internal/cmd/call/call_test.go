@@ -11,11 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/shlex"
-
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
-	"github.com/keyward/keyward/internal/cmd/factory"
+	"github.com/keyward/keyward/internal/cmd/cmdtest"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
 )
@@ -58,28 +56,8 @@ func TestNewCmdCall(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			f := &factory.Factory{IOStreams: ios, Getenv: func(string) string { return "" }, NowFunc: func() time.Time { return testClock }}
-			var got *Options
-			cmd := newCmdCall(f, func(o *Options) error { got = o; return nil })
-			argv, err := shlex.Split(tt.cli)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd.SetArgs(argv)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err = cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("call %s: error = %v, want %q", tt.cli, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("call %s: %v", tt.cli, err)
-			}
-			if got.Method != tt.wantMethod || got.Path != tt.wantPath || got.Profile != tt.wantProfile || !reflect.DeepEqual(got.arg, tt.wantArg) {
+			got, ok := cmdtest.Parse(t, cmdtest.Factory(testClock), newCmdCall, tt.cli, tt.wantErr)
+			if ok && (got.Method != tt.wantMethod || got.Path != tt.wantPath || got.Profile != tt.wantProfile || !reflect.DeepEqual(got.arg, tt.wantArg)) {
 				t.Errorf("call %s: %s %s %s %#v; want %s %s %s %#v", tt.cli, got.Method, got.Path, got.Profile, got.arg,
 					tt.wantMethod, tt.wantPath, tt.wantProfile, tt.wantArg)
 			}

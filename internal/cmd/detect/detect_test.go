@@ -1,13 +1,11 @@
 package detect
 
 import (
-	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/iostreams"
+	"github.com/keyward/keyward/internal/cmd/cmdtest"
 )
 
 func TestNewCmdDetect(t *testing.T) {
@@ -28,24 +26,8 @@ func TestNewCmdDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.cli, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			f := &factory.Factory{IOStreams: ios, Getenv: func(string) string { return "" }, NowFunc: time.Now}
-			var got *Options
-			cmd := newCmdDetect(f, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.cli))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("detect %s: error %v, want %q", tt.cli, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("detect %s: %v", tt.cli, err)
-			}
-			if got.Src != tt.wantSrc || got.Conn.Server != tt.wantServer || got.Exporter.Enabled() != tt.wantJSON {
+			got, ok := cmdtest.Parse(t, cmdtest.Factory(time.Now()), newCmdDetect, tt.cli, tt.wantErr)
+			if ok && (got.Src != tt.wantSrc || got.Conn.Server != tt.wantServer || got.Exporter.Enabled() != tt.wantJSON) {
 				t.Errorf("detect %s: src %q server %q json %v; want %q %q %v", tt.cli, got.Src, got.Conn.Server, got.Exporter.Enabled(), tt.wantSrc, tt.wantServer, tt.wantJSON)
 			}
 		})

@@ -17,6 +17,7 @@ import (
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/cliflag"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/cmdtest"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
@@ -32,11 +33,11 @@ func TestNewCmdStart(t *testing.T) {
 	tests := []struct {
 		name    string
 		args    string
-		want    StartOptions
+		want    JobOptions
 		wantErr string
 	}{
-		{name: "Plain", args: "https://x/s.mp3 --artist Ada", want: StartOptions{Src: "https://x/s.mp3", Artist: "Ada"}},
-		{name: "OutImpliesWait", args: "https://x/s.mp3 -a Ada -o song.wav", want: StartOptions{Src: "https://x/s.mp3", Artist: "Ada", Out: "song.wav", Wait: true}},
+		{name: "Plain", args: "https://x/s.mp3 --artist Ada", want: JobOptions{Src: "https://x/s.mp3", Artist: "Ada"}},
+		{name: "OutImpliesWait", args: "https://x/s.mp3 -a Ada -o song.wav", want: JobOptions{Src: "https://x/s.mp3", Artist: "Ada", Out: "song.wav", Wait: true}},
 		{name: "NoArtist", args: "https://x/s.mp3", wantErr: "--artist is required"},
 		{name: "NoSrc", args: "--artist Ada", wantErr: "accepts 1 arg"},
 		{name: "BadProfile", args: "https://x/s.mp3 -a Ada --profile management", wantErr: "management"},
@@ -44,23 +45,8 @@ func TestNewCmdStart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := testFactory()
-			var got *StartOptions
-			cmd := newCmdStart(f, func(o *StartOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("encode %s: err %v, want %q", tt.args, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("encode %s: %v", tt.args, err)
-			}
-			if got.Src != tt.want.Src || got.Artist != tt.want.Artist || got.Out != tt.want.Out || got.Wait != tt.want.Wait {
+			got, ok := cmdtest.Parse(t, testFactory(), newCmdStart, tt.args, tt.wantErr)
+			if ok && (got.Src != tt.want.Src || got.Artist != tt.want.Artist || got.Out != tt.want.Out || got.Wait != tt.want.Wait) {
 				t.Errorf("encode %s: options %+v, want %+v", tt.args, got, tt.want)
 			}
 		})
@@ -119,7 +105,7 @@ func TestStartRun(t *testing.T) {
 		t.Parallel()
 		fs := newFakeServer(t, false)
 		ios, _, out, _ := iostreams.Test()
-		opts := &StartOptions{Factory: &factory.Factory{IOStreams: ios}, Src: "https://x/s.mp3", Artist: "Ada", ClientFunc: fs.clientFunc(t)}
+		opts := &JobOptions{Factory: &factory.Factory{IOStreams: ios}, Src: "https://x/s.mp3", Artist: "Ada", ClientFunc: fs.clientFunc(t)}
 		if err := startRun(opts); err != nil {
 			t.Fatalf("startRun: %v", err)
 		}
@@ -133,7 +119,7 @@ func TestStartRun(t *testing.T) {
 		fs := newFakeServer(t, false)
 		ios, _, out, errOut := iostreams.Test()
 		path := filepath.Join(t.TempDir(), "song.wav")
-		opts := &StartOptions{Factory: &factory.Factory{IOStreams: ios}, Src: "https://x/s.mp3", Artist: "Ada", Wait: true, Out: path, ClientFunc: fs.clientFunc(t), ProgressTTY: true}
+		opts := &JobOptions{Factory: &factory.Factory{IOStreams: ios}, Src: "https://x/s.mp3", Artist: "Ada", Wait: true, Out: path, ClientFunc: fs.clientFunc(t), ProgressTTY: true}
 		if err := startRun(opts); err != nil {
 			t.Fatalf("startRun: %v", err)
 		}
@@ -152,7 +138,7 @@ func TestStartRun(t *testing.T) {
 		t.Parallel()
 		fs := newFakeServer(t, true)
 		ios, _, out, _ := iostreams.Test()
-		opts := &StartOptions{Factory: &factory.Factory{IOStreams: ios}, Src: "https://x/s.mp3", Artist: "Ada", Wait: true, ClientFunc: fs.clientFunc(t)}
+		opts := &JobOptions{Factory: &factory.Factory{IOStreams: ios}, Src: "https://x/s.mp3", Artist: "Ada", Wait: true, ClientFunc: fs.clientFunc(t)}
 		cliflag.AddJSON(&cobra.Command{}, &opts.Exporter, statusFields)
 		if err := opts.Exporter.Select(); err != nil {
 			t.Fatal(err)
@@ -172,7 +158,7 @@ func TestStatusRun(t *testing.T) {
 	t.Parallel()
 	fs := newFakeServer(t, false)
 	ios, _, out, _ := iostreams.Test()
-	opts := &StatusOptions{Factory: &factory.Factory{IOStreams: ios}, Query: "q_test", ClientFunc: fs.clientFunc(t)}
+	opts := &JobOptions{Factory: &factory.Factory{IOStreams: ios}, Query: "q_test", ClientFunc: fs.clientFunc(t)}
 	if err := statusRun(opts); !errors.Is(err, cmderror.ErrPending) {
 		t.Fatalf("status of a processing job = %v, want ErrPending", err)
 	}

@@ -3,12 +3,12 @@ package watermarkcmd
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/cmdtest"
 )
 
 func TestNewCmdDetect(t *testing.T) {
@@ -27,23 +27,8 @@ func TestNewCmdDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, nil)
-			var got *DetectOptions
-			cmd := newCmdDetect(b.f, func(o *DetectOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("detect %s: err %v, want %q", tt.args, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("detect %s: %v", tt.args, err)
-			}
-			if got.File != tt.want.File || got.Exporter.Enabled() != (tt.name == "json") {
+			got, ok := cmdtest.Parse(t, setup(t, nil).f, newCmdDetect, tt.args, tt.wantErr)
+			if ok && (got.File != tt.want.File || got.Exporter.Enabled() != (tt.name == "json")) {
 				t.Errorf("detect %s: options %+v, want %+v", tt.args, *got, tt.want)
 			}
 		})

@@ -3,7 +3,6 @@ package watermarkcmd
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/keyward/keyward/internal/audio"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/cmdtest"
 	"github.com/keyward/keyward/internal/watermark"
 )
 
@@ -35,23 +35,8 @@ func TestNewCmdEmbed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, nil)
-			var got *EmbedOptions
-			cmd := newCmdEmbed(b.f, func(o *EmbedOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("embed %s: err %v, want %q", tt.args, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("embed %s: %v", tt.args, err)
-			}
-			if got.In != tt.want.In || got.Out != tt.want.Out || got.ID != tt.want.ID || got.Strength != tt.want.Strength || got.Format != tt.want.Format {
+			got, ok := cmdtest.Parse(t, setup(t, nil).f, newCmdEmbed, tt.args, tt.wantErr)
+			if ok && (got.In != tt.want.In || got.Out != tt.want.Out || got.ID != tt.want.ID || got.Strength != tt.want.Strength || got.Format != tt.want.Format) {
 				t.Errorf("embed %s: options %+v, want %+v", tt.args, *got, tt.want)
 			}
 		})
