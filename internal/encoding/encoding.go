@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,7 +19,6 @@ import (
 	"github.com/keyward/keyward/internal/blob"
 	"github.com/keyward/keyward/internal/fetch"
 	"github.com/keyward/keyward/internal/jobs"
-	"github.com/keyward/keyward/internal/migrate"
 	"github.com/keyward/keyward/internal/scratch"
 	"github.com/keyward/keyward/internal/watermark"
 	"github.com/keyward/keyward/token"
@@ -110,8 +110,9 @@ func AuthCaller(r *http.Request) (Caller, bool) {
 // Config configures a [Service].
 type Config struct {
 	// Jobs configures the job queue the service opens (its database, node
-	// id, workers, attempts, timeouts). Its Workers and Migrations are set
-	// by the service. Required: PostgresURL or SQLitePath.
+	// id, workers, attempts, timeouts). The service adds its worker to
+	// Workers (which may hold other packages' workers: the queue is shared)
+	// and its schema to Migrations. Required: PostgresURL or SQLitePath.
 	Jobs jobs.Config
 	// Blob stores the encoded songs. Required.
 	Blob blob.Store
@@ -199,14 +200,17 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("encoding: temp dir: %w", err)
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger, tmp: tmp}
-	workers := river.NewWorkers()
+	workers := cfg.Jobs.Workers
+	if workers == nil {
+		workers = river.NewWorkers()
+	}
 	if err := river.AddWorkerSafely(workers, &worker{s: s}); err != nil {
 		tmp.Close()
 		return nil, fmt.Errorf("encoding: %w", err)
 	}
 	jc := cfg.Jobs
 	jc.Workers = workers
-	jc.Migrations = []migrate.Set{migrations}
+	jc.Migrations = append(slices.Clone(jc.Migrations), migrations)
 	if jc.Logger == nil {
 		jc.Logger = cfg.Logger
 	}

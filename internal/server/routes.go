@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
 
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/blob"
@@ -33,6 +34,7 @@ import (
 	"github.com/keyward/keyward/internal/rooms/sfu"
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/watermark"
+	"github.com/keyward/keyward/internal/webhook"
 	"github.com/keyward/keyward/token"
 )
 
@@ -259,7 +261,11 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 	if leeway == 0 {
 		leeway = token.DefaultLeeway // as the door reads a zero leeway
 	}
-	media, err := s.openMedia(reg)
+	hooks, err := s.openWebhooks()
+	if err != nil {
+		return nil, err
+	}
+	media, err := s.openMedia(reg, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +288,7 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 		return nil, err
 	}
 	pageEndpoints := page.Endpoints()
-	enc, err := s.openEncoding(ctx)
+	enc, err := s.openEncoding(ctx, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +317,7 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 	if err != nil {
 		return nil, err
 	}
-	eps := slices.Concat(mh.Endpoints(), rs.Endpoints(), pageEndpoints, enc.Endpoints(), p.Endpoints(), oh.Endpoints())
+	eps := slices.Concat(mh.Endpoints(), rs.Endpoints(), hooks.Endpoints(), pageEndpoints, enc.Endpoints(), p.Endpoints(), oh.Endpoints())
 	if s.cfg.Gateway != "" {
 		routes, err := gateway.LoadRoutes(s.cfg.Gateway)
 		if err != nil {
@@ -330,15 +336,37 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 	return append(eps, doc), nil
 }
 
+// openWebhooks makes the rooms' webhook delivery: posts go through the
+// download guard (--fetch-allow opens private ranges to it), signed with
+// per-room secrets derived from the master key.
+func (s *Server) openWebhooks() (*webhook.Service, error) {
+	allow, err := fetch.ParseAllow(s.cfg.FetchAllow)
+	if err != nil {
+		return nil, fmt.Errorf("fetch-allow: %w", err)
+	}
+	f, err := fetch.New(fetch.Config{Allow: allow, Timeout: 10 * time.Second, MaxRedirects: -1})
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
+	}
+	hooks, err := webhook.New(webhook.Config{Store: s.store, Poster: f, Key: s.sealer.DeriveKey("room webhooks", 32), Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	s.webhooks = hooks
+	return hooks, nil
+}
+
 // openMedia opens the rooms' SFU on its UDP address, unless media is off
-// (then rooms carry signals only).
-func (s *Server) openMedia(reg prometheus.Registerer) (rooms.Media, error) {
+// (then rooms carry signals only). Track events go to hooks, then to the
+// peers.
+func (s *Server) openMedia(reg prometheus.Registerer, hooks *webhook.Service) (rooms.Media, error) {
 	if s.cfg.RTC.UDP == "off" {
 		s.log.Info("rooms: media is off (--rtc-udp off)")
 		return nil, nil
 	}
 	events := &rooms.MediaEvents{}
-	sf, err := sfu.New(sfu.Config{UDPAddr: s.cfg.RTC.UDP, PublicIP: s.cfg.RTC.PublicIP, Logger: s.log, Events: events})
+	sf, err := sfu.New(sfu.Config{UDPAddr: s.cfg.RTC.UDP, PublicIP: s.cfg.RTC.PublicIP, Logger: s.log,
+		Events: &webhook.Tracks{Service: hooks, Next: events}})
 	if err != nil {
 		return nil, fmt.Errorf("rtc-udp: %w", err)
 	}
@@ -351,9 +379,9 @@ func (s *Server) openMedia(reg prometheus.Registerer) (rooms.Media, error) {
 	return rooms.NewSFUMedia(sf, events), nil
 }
 
-// openEncoding opens the Encoding API's job queue, file store, download
-// guard and watermark engine.
-func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
+// openEncoding opens the Encoding API's job queue (which also works the
+// webhook deliveries), file store, download guard and watermark engine.
+func (s *Server) openEncoding(ctx context.Context, hooks *webhook.Service) (*encoding.Service, error) {
 	cfg := s.cfg
 	allow, err := fetch.ParseAllow(cfg.FetchAllow)
 	if err != nil {
@@ -390,6 +418,10 @@ func (s *Server) openEncoding(ctx context.Context) (*encoding.Service, error) {
 	jc := jobs.Config{SQLitePath: filepath.Join(cfg.Data, "jobs.db")}
 	if cfg.Database != "" {
 		jc = jobs.Config{PostgresURL: cfg.Database}
+	}
+	jc.Workers = river.NewWorkers()
+	if err := hooks.Register(jc.Workers); err != nil {
+		return nil, err
 	}
 	enc, err := encoding.Open(ctx, encoding.Config{
 		Jobs: jc, Blob: files, LocalFiles: local, Fetcher: f, Marker: marker,

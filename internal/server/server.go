@@ -30,6 +30,7 @@ import (
 	"github.com/keyward/keyward/internal/store"
 	"github.com/keyward/keyward/internal/store/pgstore"
 	"github.com/keyward/keyward/internal/store/sqlitestore"
+	"github.com/keyward/keyward/internal/webhook"
 )
 
 // Server is one keyward node.
@@ -43,6 +44,7 @@ type Server struct {
 	door     atomic.Pointer[auth.Authenticator]
 	bus      *bus.Bus // with Redis: change notices between nodes
 	rooms    *rooms.Service
+	webhooks *webhook.Service
 	sfu      *sfu.SFU
 	mounted  []auth.Endpoint
 	ln       net.Listener
@@ -169,6 +171,10 @@ func (s *Server) Run(ctx context.Context) error {
 			s.http.Close()
 			return fmt.Errorf("start encoding worker: %w", err)
 		}
+		if err := s.webhooks.Start(ctx, s.encoding.Queue()); err != nil {
+			s.http.Close()
+			return fmt.Errorf("start webhook relay: %w", err)
+		}
 	}
 	select {
 	case err := <-errc:
@@ -186,6 +192,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	err := s.http.Shutdown(sctx)
 	if s.encoding != nil {
+		s.webhooks.Stop()
 		// Running jobs are left to be resumed: on SQLite by the next start,
 		// on PostgreSQL by any node.
 		if serr := s.encoding.Stop(sctx); serr != nil && err == nil {
