@@ -116,10 +116,19 @@ func (b *Bus) Handle(topic string, h Handler) {
 // the notice may not have been delivered: the receivers' resync or their
 // own polling must cover it.
 func (b *Bus) Publish(ctx context.Context, topic, payload string) error {
-	if err := b.cfg.Client.Publish(ctx, b.channel(topic), payload).Err(); err != nil {
-		return fmt.Errorf("bus: publish %s: %w", topic, err)
+	_, err := b.Send(ctx, topic, payload)
+	return err
+}
+
+// Send is Publish that also says how many subscriptions received the
+// notice: 0 means no node listens on topic now (a node that listens only
+// on its own topic is gone).
+func (b *Bus) Send(ctx context.Context, topic, payload string) (int64, error) {
+	n, err := b.cfg.Client.Publish(ctx, b.channel(topic), payload).Result()
+	if err != nil {
+		return 0, fmt.Errorf("bus: publish %s: %w", topic, err)
 	}
-	return nil
+	return n, nil
 }
 
 // Connected reports whether the subscription is up.

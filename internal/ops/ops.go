@@ -30,6 +30,11 @@ type Check struct {
 	Name string
 	// Func returns nil when the dependency answers.
 	Func func(ctx context.Context) error
+	// Degraded makes a failure of the check "degraded" instead of
+	// "failed": /readyz still answers 200, since the node still serves
+	// (for a dependency that every node shares, whose outage would
+	// otherwise take every node out of service at once).
+	Degraded bool
 }
 
 // Config configures [New].
@@ -73,7 +78,7 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) Endpoints() []auth.Endpoint {
 	return []auth.Endpoint{
 		{ID: "keyward.healthz", Pattern: "GET /healthz", Summary: "Liveness: the process answers", Tag: "operations", Handler: http.HandlerFunc(h.handleHealthz)},
-		{ID: "keyward.readyz", Pattern: "GET /readyz", Summary: "Readiness: the store (and Redis, and the rooms' media socket) answer", Tag: "operations", Handler: http.HandlerFunc(h.handleReadyz)},
+		{ID: "keyward.readyz", Pattern: "GET /readyz", Summary: "Readiness: the store and the rooms' media socket answer (Redis down: degraded, still ready)", Tag: "operations", Handler: http.HandlerFunc(h.handleReadyz)},
 		{ID: "keyward.metrics", Pattern: "GET /metrics", Summary: "Prometheus metrics (text format, not an envelope)", Tag: "operations", Handler: h.metrics},
 	}
 }
@@ -97,7 +102,11 @@ func (h *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				h.cfg.Logger.Warn("readiness check failed", slog.String("check", c.Name), slog.Any("err", err))
+				h.cfg.Logger.Warn("readiness check failed", slog.String("check", c.Name), slog.Any("err", err), slog.Bool("degraded", c.Degraded))
+				if c.Degraded {
+					results[c.Name] = "degraded"
+					return
+				}
 				results[c.Name] = "failed"
 				failed = append(failed, c.Name)
 				return

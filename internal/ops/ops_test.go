@@ -21,12 +21,18 @@ func TestEndpoints(t *testing.T) {
 	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "keyward_test_total", Help: "test"})
 	reg.MustRegister(c)
 	c.Inc()
-	newServer := func(t *testing.T, fail bool) *httptest.Server {
+	newServer := func(t *testing.T, fail, failShared bool) *httptest.Server {
 		h, err := ops.New(ops.Config{Gatherer: reg, Checks: []ops.Check{
 			{Name: "database", Func: func(context.Context) error { return nil }},
 			{Name: "redis", Func: func(context.Context) error {
 				if fail {
 					return errors.New("dial tcp 10.0.0.1:6379: secret detail")
+				}
+				return nil
+			}},
+			{Name: "shared", Degraded: true, Func: func(context.Context) error {
+				if failShared {
+					return errors.New("dial tcp 10.0.0.2:6379: secret detail")
 				}
 				return nil
 			}},
@@ -42,7 +48,7 @@ func TestEndpoints(t *testing.T) {
 		t.Cleanup(s.Close)
 		return s
 	}
-	ok, bad := newServer(t, false), newServer(t, true)
+	ok, bad, degraded := newServer(t, false, false), newServer(t, true, true), newServer(t, false, true)
 	do := func(t *testing.T, s *httptest.Server, method, path string) (int, string) {
 		req, err := http.NewRequest(method, s.URL+path, nil)
 		if err != nil {
@@ -68,6 +74,7 @@ func TestEndpoints(t *testing.T) {
 		{"healthz", ok, "GET", "/healthz", 200, `"id":"keyward.healthz"`, ""},
 		{"readyz ok", ok, "GET", "/readyz", 200, `"redis":"ok"`, ""},
 		{"readyz failing", bad, "GET", "/readyz", 503, `"err":"UNAVAILABLE"`, "10.0.0.1"},
+		{"readyz degraded", degraded, "GET", "/readyz", 200, `"shared":"degraded"`, "10.0.0.2"},
 		{"metrics", ok, "GET", "/metrics", 200, "keyward_test_total 1", ""},
 		{"unknown path", ok, "GET", "/nothing", 404, `"err":"NOT_FOUND"`, ""},
 		{"other method", ok, "POST", "/healthz", 405, `"err":"METHOD_NOT_ALLOWED"`, ""},

@@ -2,9 +2,10 @@ package rooms
 
 import "context"
 
-// The moderation methods below are what the REST handlers, the CLI (over
-// REST) and the portal all call, so that whichever way a command comes in
-// it takes the same path to the room's live session.
+// The moderation methods below are what the portal calls by account and
+// room ref; they, the REST handlers and the CLI (over REST) all reach the
+// live session through the methods of live.go, which find the node that
+// holds the room.
 
 // Store returns the store the service keeps rooms in.
 func (s *Service) Store() Store { return s.cfg.Store }
@@ -17,7 +18,7 @@ func (s *Service) Live(ctx context.Context, accountID int64, ref string) (*Room,
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := s.live(ctx, rm)
+	a, err := s.Active(ctx, rm)
 	return rm, a, err
 }
 
@@ -30,7 +31,7 @@ func (s *Service) RemovePeer(ctx context.Context, accountID int64, ref, peerID, 
 	if err != nil {
 		return 0, err
 	}
-	return s.remove(ctx, rm, peerID, role, reason)
+	return s.Remove(ctx, rm, peerID, role, reason)
 }
 
 // EndRoom ends the live session of the account's room ref: every peer is
@@ -41,20 +42,5 @@ func (s *Service) EndRoom(ctx context.Context, accountID int64, ref, reason stri
 	if err != nil {
 		return err
 	}
-	return s.end(ctx, rm, reason, lock)
-}
-
-// live returns rm's live state.
-func (s *Service) live(_ context.Context, rm *Room) (*ActiveRoom, error) {
-	return s.hub.Active(rm.ID)
-}
-
-// remove removes peers of rm (see [Service.RemovePeer]).
-func (s *Service) remove(ctx context.Context, rm *Room, peerID, role, reason string) (int, error) {
-	return s.hub.Remove(ctx, rm.ID, peerID, role, reason)
-}
-
-// end ends rm's live session (see [Service.EndRoom]).
-func (s *Service) end(ctx context.Context, rm *Room, reason string, lock bool) error {
-	return s.hub.End(ctx, rm, reason, lock)
+	return s.End(ctx, rm, reason, lock)
 }

@@ -63,6 +63,9 @@ type HubConfig struct {
 	MessageRate, MessageBurst int
 	// SendQueue is the per-peer queue of outgoing frames. Default 512.
 	SendQueue int
+	// OnClose, when set, is told (in a goroutine of its own) that a room
+	// has left the hub: nobody is in it or on the way any more.
+	OnClose func(roomID string)
 	// Logger receives errors. Default slog.Default().
 	Logger *slog.Logger
 	// NowFunc is the clock. Default time.Now.
@@ -294,6 +297,9 @@ func (h *Hub) maybeClose(l *live) {
 		delete(h.rooms, l.room.ID)
 	}
 	h.mu.Unlock()
+	if h.cfg.OnClose != nil {
+		go h.cfg.OnClose(l.room.ID)
+	}
 }
 
 // Occupancy returns how many peers are in, or on their way into, room id
@@ -794,14 +800,28 @@ func (h *Hub) Shutdown() {
 	all := slices.Collect(maps.Values(h.rooms))
 	h.mu.Unlock()
 	for _, l := range all {
-		l.mu.Lock()
-		for _, p := range l.peers {
-			p.kick(1001, ReasonShutdown, true)
-		}
-		for _, p := range l.waiting {
-			p.kick(1001, ReasonShutdown, true)
-		}
-		l.mu.Unlock()
+		l.kickAll(1001, ReasonShutdown)
+	}
+}
+
+// evict sends every socket of room id to reconnect (1012, reason
+// ROOM_MOVED): another node holds the room now.
+func (h *Hub) evict(id string) {
+	if l := h.lookup(id); l != nil {
+		l.kickAll(CloseMoved, ReasonMoved)
+	}
+}
+
+// kickAll closes every socket of l with code, telling each it may
+// reconnect.
+func (l *live) kickAll(code int, reason string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range l.peers {
+		p.kick(code, reason, true)
+	}
+	for _, p := range l.waiting {
+		p.kick(code, reason, true)
 	}
 }
 

@@ -414,7 +414,7 @@ func (s *Service) active(r *http.Request) (*Room, *ActiveRoom, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := s.live(r.Context(), rm)
+	a, err := s.Active(r.Context(), rm)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -474,31 +474,17 @@ func (s *Service) removeIn(shape func(n int) any) apiFunc {
 		var n int
 		switch {
 		case body.PeerID == "" && body.ParticipantID != "":
-			n, err = s.removeIdentity(r, rm, body.ParticipantID, body.Reason)
+			n, err = s.RemoveIdentity(r.Context(), rm, body.ParticipantID, body.Reason)
 		case (body.PeerID == "") == (body.Role == ""):
 			err = Errorf(CodeInvalid, "give peer_id or role")
 		default:
-			n, err = s.remove(r.Context(), rm, body.PeerID, body.Role, body.Reason)
+			n, err = s.Remove(r.Context(), rm, body.PeerID, body.Role, body.Reason)
 		}
 		if err != nil {
 			return nil, err
 		}
 		return shape(n), nil
 	}
-}
-
-// removeIdentity removes the peer of a participant id (VideoSDK).
-func (s *Service) removeIdentity(r *http.Request, rm *Room, identity, reason string) (int, error) {
-	a, err := s.live(r.Context(), rm)
-	if err != nil {
-		return 0, err
-	}
-	for _, p := range a.Peers {
-		if p.UserID == identity {
-			return s.remove(r.Context(), rm, p.PeerID, "", reason)
-		}
-	}
-	return 0, ErrPeerNotFound
 }
 
 // endIn returns a handler that ends the live session of the room named
@@ -521,7 +507,7 @@ func (s *Service) endIn(body any) apiFunc {
 		if err != nil {
 			return nil, err
 		}
-		if err := s.end(r.Context(), rm, in.Reason, in.Lock); err != nil {
+		if err := s.End(r.Context(), rm, in.Reason, in.Lock); err != nil {
 			return nil, err
 		}
 		return body, nil
@@ -547,7 +533,7 @@ func (s *Service) sendIn(shape func(n int) any) apiFunc {
 		if err != nil {
 			return nil, err
 		}
-		n, err := s.hub.Send(rm.ID, "", &Target{PeerID: body.PeerID, Role: body.Role}, body.Message)
+		n, err := s.Send(r.Context(), rm, &Target{PeerID: body.PeerID, Role: body.Role}, body.Message)
 		if err != nil {
 			return nil, err
 		}
@@ -611,10 +597,15 @@ func (s *Service) handleListV1(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(page.Rooms))
+	for i, rm := range page.Rooms {
+		ids[i] = rm.ID
+	}
+	occupancy := s.Occupancy(r.Context(), ids)
 	out := make([]map[string]any, 0, len(page.Rooms))
 	for _, rm := range page.Rooms {
 		v := roomV1(rm)
-		v["peers"] = s.hub.Occupancy(rm.ID)
+		v["peers"] = occupancy[rm.ID]
 		out = append(out, v)
 	}
 	return map[string]any{"rooms": out, "next": page.Next}, nil
@@ -633,7 +624,7 @@ func (s *Service) handleGetV1(r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := map[string]any{"room": roomV1(rm), "sessions": sessions, "live": nil}
-	if a, err := s.live(r.Context(), rm); err == nil {
+	if a, err := s.Active(r.Context(), rm); err == nil {
 		out["live"] = map[string]any{"session_id": a.Session.ID, "started_at": rfc3339(a.Session.StartedAt), "peers": a.Peers, "waiting": a.Waiting}
 	}
 	return out, nil

@@ -34,6 +34,11 @@ type Config struct {
 	// Hub configures the live rooms; its Store, Logger and NowFunc default
 	// to this Config's, its RefreshFunc to the service's own.
 	Hub HubConfig
+	// Cluster, when set, shares rooms with the other nodes through Redis:
+	// each room lives on the node holding its lease, the others proxy
+	// joins and send commands to it. Nil means every room is in this
+	// process.
+	Cluster *ClusterConfig
 	// Logger receives errors. Default slog.Default().
 	Logger *slog.Logger
 	// NowFunc is the clock. Default time.Now.
@@ -42,11 +47,14 @@ type Config struct {
 
 // Service is the rooms API: REST in three shapes and the signal socket.
 type Service struct {
-	cfg Config
-	hub *Hub
+	cfg   Config
+	hub   *Hub
+	nodes *nodes // nil: this node alone
 }
 
-// New returns a Service.
+// New returns a Service; with [Config.Cluster] it first subscribes to
+// this node's command topic (within the bus's start timeout). Close it
+// when done.
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Check == nil {
 		return nil, errors.New("rooms: Config.Store and Config.Check are required")
@@ -69,12 +77,34 @@ func New(cfg Config) (*Service, error) {
 	if hc.RefreshFunc == nil {
 		hc.RefreshFunc = s.refresh
 	}
+	if cfg.Cluster != nil {
+		n, err := newNodes(*cfg.Cluster, cfg.Logger)
+		if err != nil {
+			return nil, err
+		}
+		s.nodes = n
+		hc.OnClose = n.closed
+	}
 	hub, err := NewHub(hc)
 	if err != nil {
 		return nil, err
 	}
 	s.hub = hub
+	if s.nodes != nil {
+		if err := s.nodes.start(context.Background(), s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// Close stops sharing rooms with the other nodes and releases this node's
+// leases, so that its rooms move at once. Call it after [Hub.Shutdown].
+func (s *Service) Close() error {
+	if s.nodes == nil {
+		return nil
+	}
+	return s.nodes.close()
 }
 
 // Hub returns the service's live rooms.
@@ -264,10 +294,27 @@ func (s *Service) refresh(ctx context.Context, raw string, cur *Grant) (*Grant, 
 //	GET /rtc/validate
 func (s *Service) handleValidate(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: APIValidate, Logger: s.cfg.Logger}))
+	r, err := joinToken(r)
+	if err != nil {
+		envelope.Error(w, r, err)
+		return
+	}
 	g, err := s.Check(r, APIValidate)
 	if err != nil {
 		envelope.Error(w, r, err)
 		return
+	}
+	if s.nodes != nil {
+		// The room's owner decides capacity: ask it, when it is not here.
+		o, err := s.nodes.holder(r.Context(), g.Room.ID)
+		if err != nil {
+			envelope.Error(w, r, err)
+			return
+		}
+		if o != nil && !o.self {
+			s.nodes.proxyTo(w, r, o)
+			return
+		}
 	}
 	envelope.Write(w, r, http.StatusOK, "", map[string]any{
 		"room":  map[string]any{"id": g.Room.ID, "name": g.Room.Name},
@@ -281,10 +328,31 @@ func (s *Service) handleValidate(w http.ResponseWriter, r *http.Request) {
 //	GET /rtc
 func (s *Service) handleJoin(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(envelope.NewContext(r.Context(), &envelope.Meta{ID: APIJoin, Logger: s.cfg.Logger}))
+	// The token moves to the header here, so that a proxied join carries
+	// it there and never in a URL.
+	r, err := joinToken(r)
+	if err != nil {
+		envelope.Error(w, r, err)
+		return
+	}
 	g, err := s.Check(r, APIJoin)
 	if err != nil {
 		envelope.Error(w, r, err)
 		return
+	}
+	if s.nodes != nil {
+		o, err := s.nodes.claim(r.Context(), g.Room.ID)
+		if err != nil {
+			envelope.Error(w, r, err)
+			return
+		}
+		if !o.self {
+			s.nodes.proxyTo(w, r, o)
+			return
+		}
+		// Reserve makes the room live here before the claim ends, so the
+		// lease is kept; a refused join lets it go.
+		defer s.nodes.done(g.Room.ID)
 	}
 	res, err := s.hub.Reserve(g)
 	if err != nil {

@@ -19,6 +19,9 @@ const (
 	CloseDenied    = 4003
 	CloseDuplicate = 4004
 	CloseToken     = 4401
+	// CloseMoved (1012, "service restart") sends a peer to reconnect: the
+	// room moved to another node.
+	CloseMoved = 1012
 )
 
 // Reasons a peer leaves, in peer_left{reason}, leave{reason} and the
@@ -35,6 +38,7 @@ const (
 	ReasonToken     = "TOKEN_INVALID"
 	ReasonShutdown  = "SERVER_SHUTDOWN"
 	ReasonSlow      = "SLOW_CONSUMER"
+	ReasonMoved     = "ROOM_MOVED"
 )
 
 // Client → server message types.

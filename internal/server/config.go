@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -30,6 +31,12 @@ type Config struct {
 	// every KeyRefresh stays as the fallback). While Redis is down only
 	// single-use requests are refused. Empty means in-process.
 	Redis string `koanf:"redis"`
+	// Advertise is the URL the other nodes reach this one at (with Redis,
+	// a room lives on one node and the others proxy its sockets there).
+	// Default http://LISTEN (with the port picked, for port 0) when
+	// LISTEN names one address; required with Redis when it does not
+	// (0.0.0.0, [::]).
+	Advertise string `koanf:"advertise"`
 	// FetchAllow lists CIDR ranges the download guard may reach although
 	// they are private or loopback.
 	FetchAllow []string `koanf:"fetch_allow"`
@@ -118,6 +125,10 @@ type RoomsConfig struct {
 	// MessageRate is how many signal frames a peer may send per second;
 	// the burst is twice that. Default 50.
 	MessageRate int `koanf:"message_rate"`
+	// LeaseTTL is how long a room's Redis lease outlives its node's last
+	// renewal (renewed every third of it): the longest a dead node's rooms
+	// wait before moving. Default 10s.
+	LeaseTTL time.Duration `koanf:"lease_ttl"`
 }
 
 // RTCConfig places the rooms' media (DESIGN §9 "Media").
@@ -166,6 +177,7 @@ func Defaults() Config {
 		ShutdownTimeout:  15 * time.Second,
 		Rooms: RoomsConfig{
 			LobbyTimeout: 60 * time.Second, PingInterval: 10 * time.Second, PingTimeout: 20 * time.Second, MessageRate: 50,
+			LeaseTTL: 10 * time.Second,
 		},
 		RTC: RTCConfig{UDP: "127.0.0.1:0"},
 	}
@@ -193,6 +205,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Leeway < 0 || c.Window <= 0 || c.MaxLifetime <= 0 || c.KeyRefresh <= 0 || c.UsageInterval <= 0 {
 		errs = append(errs, errors.New("leeway must not be negative; window, max-lifetime, key-refresh and usage-interval must be positive"))
+	}
+	if c.Rooms.LeaseTTL < time.Second {
+		errs = append(errs, errors.New("rooms-lease-ttl: want 1s or more"))
+	}
+	if err := c.advertise(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Rooms.LobbyTimeout <= 0 || c.Rooms.PingInterval <= 0 || c.Rooms.PingTimeout < c.Rooms.PingInterval || c.Rooms.MessageRate <= 0 {
 		errs = append(errs, errors.New("rooms: lobby-timeout, ping-interval and message-rate must be positive, ping-timeout at least ping-interval"))
@@ -230,6 +248,30 @@ func (c *Config) Validate() error {
 		c.RateBurst = int(2*c.RateLimit) + 1
 	}
 	return errors.Join(errs...)
+}
+
+// advertise checks Advertise, or derives it from Listen when Redis is
+// set.
+func (c *Config) advertise() error {
+	if c.Advertise != "" {
+		u, err := url.Parse(c.Advertise)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" {
+			return fmt.Errorf("advertise %q: want the base URL other nodes reach this one at, http://HOST:PORT", c.Advertise)
+		}
+		c.Advertise = strings.TrimRight(c.Advertise, "/")
+		return nil
+	}
+	if c.Redis == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if ip := net.ParseIP(host); err != nil || host == "" || (ip != nil && ip.IsUnspecified()) {
+		return fmt.Errorf("advertise: with --redis, give the URL other nodes reach this node at (--listen %s names no one address)", c.Listen)
+	}
+	if port != "0" {
+		c.Advertise = "http://" + c.Listen
+	} // else [New] takes the port the listener got
+	return nil
 }
 
 // ConfigKeys returns every key a config file may hold, tables' keys as

@@ -269,8 +269,13 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 	if err != nil {
 		return nil, err
 	}
+	var cluster *rooms.ClusterConfig
+	if s.redis != nil {
+		// Each room lives on one node; the others proxy to it (DESIGN §9).
+		cluster = &rooms.ClusterConfig{Client: s.redis, Advertise: s.cfg.Advertise, LeaseTTL: s.cfg.Rooms.LeaseTTL}
+	}
 	rs, err := rooms.New(rooms.Config{
-		Store: s.store, Check: door.Check, Logger: s.log,
+		Store: s.store, Check: door.Check, Logger: s.log, Cluster: cluster,
 		Hub: rooms.HubConfig{
 			Media:      media,
 			RevokeFunc: door.RevokeToken, ResumeKey: s.sealer.DeriveKey("rooms resume", 32), Leeway: leeway,
@@ -282,6 +287,7 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 		return nil, fmt.Errorf("rooms: %w", err)
 	}
 	s.rooms = rs
+	s.closers = append(s.closers, rs.Close)
 	// The room client page: a user tries a room with nothing but a token.
 	page, err := joinpage.New()
 	if err != nil {
@@ -308,7 +314,10 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 	}
 	checks := []ops.Check{{Name: "store", Func: s.store.Ping}}
 	if s.redis != nil {
-		checks = append(checks, ops.Check{Name: "redis", Func: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }})
+		// Every node shares one Redis: were it fatal, its outage would take
+		// every node out of the load balancer at once, though tokens still
+		// verify and live rooms go on.
+		checks = append(checks, ops.Check{Name: "redis", Degraded: true, Func: func(ctx context.Context) error { return s.redis.Ping(ctx).Err() }})
 	}
 	if s.sfu != nil {
 		checks = append(checks, ops.Check{Name: "media", Func: func(context.Context) error { return s.sfu.Up() }})

@@ -127,15 +127,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 	if err := s.bootstrap(ctx); err != nil {
 		return nil, err
 	}
-	handler, err := s.routes(ctx)
-	if err != nil {
-		return nil, err
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s.ln = ln
+	if cfg.Redis != "" && cfg.Advertise == "" {
+		// --listen with port 0: the port is known now.
+		s.cfg.Advertise = "http://" + ln.Addr().String()
+	}
+	handler, err := s.routes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
