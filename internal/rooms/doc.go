@@ -12,4 +12,8 @@
 // The signal protocol — its messages, fields, close codes and the order of
 // the join checks — is documented in one place: signal.md beside this file.
 // The media layer (package sfu) plugs in through [Media].
+//
+// Webhooks: the store writes each session, peer and track event to its
+// outbox in the transaction of the change; package webhook delivers them
+// (docs/webhooks.md).
 package rooms

@@ -13,6 +13,7 @@ import (
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/internal/errcode"
+	"github.com/keyward/keyward/internal/room"
 	"github.com/keyward/keyward/token"
 )
 
@@ -295,19 +296,13 @@ func (s *Service) createVideoSDK(r *http.Request) (any, error) {
 	return roomVideoSDK(out), nil
 }
 
-// videoSDKEvents maps VideoSDK's event names onto keyward's; unknown
-// names are kept so that validation names them.
+// videoSDKEvents maps VideoSDK's event names (and 100ms's) onto
+// keyward's; unknown names are kept so that validation names them.
 func videoSDKEvents(names []string) []string {
-	m := map[string]string{
-		"session-started": EventSessionStarted, "session-ended": EventSessionEnded,
-		"participant-joined": EventPeerJoined, "participant-left": EventPeerLeft,
-	}
 	out := make([]string, 0, len(names))
 	for _, n := range names {
-		if k, ok := m[n]; ok {
-			n = k
-		}
-		out = append(out, n)
+		k, _ := room.CanonicalEvent(n)
+		out = append(out, k)
 	}
 	return out
 }
