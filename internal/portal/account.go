@@ -9,17 +9,6 @@ import (
 	"github.com/keyward/keyward/internal/credential"
 )
 
-// registerAccountRoutes registers sign-up, sign-in, sign-out and the
-// admin's account list.
-func (p *Portal) registerAccountRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/signup", p.handleSignUpForm)
-	mux.HandleFunc("POST /portal/signup", p.handleSignUp)
-	mux.HandleFunc("GET /portal/signin", p.handleSignInForm)
-	mux.HandleFunc("POST /portal/signin", p.handleSignIn)
-	mux.HandleFunc("POST /portal/signout", p.handleSignOut)
-	mux.HandleFunc("GET /portal/admin/accounts", p.requireAdmin(p.handleAdminAccounts))
-}
-
 // authForm is the data of the sign-in and sign-up pages.
 type authForm struct {
 	Email string

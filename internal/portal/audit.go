@@ -11,11 +11,6 @@ import (
 	"github.com/keyward/keyward/internal/errcode"
 )
 
-// registerAuditRoutes registers the admin's audit log.
-func (p *Portal) registerAuditRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/admin/audit", p.requireAdmin(p.handleAuditIndex))
-}
-
 // auditActions are the actions the filter offers.
 var auditActions = []string{
 	credential.ActionAccountCreate, credential.ActionAccountUpdate,
@@ -67,11 +62,7 @@ func (p *Portal) handleAuditIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Entries = list.Entries
-	ids := make([]int64, len(list.Entries))
-	for i, e := range list.Entries {
-		ids[i] = e.ActorID
-	}
-	if d.Actors, err = p.accountsByID(r.Context(), ids); err != nil {
+	if d.Actors, err = accountsOf(r.Context(), p, list.Entries, func(e *credential.AuditEntry) int64 { return e.ActorID }); err != nil {
 		p.fail(w, r, err)
 		return
 	}

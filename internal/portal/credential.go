@@ -11,20 +11,6 @@ import (
 	"github.com/keyward/keyward/internal/errcode"
 )
 
-// registerCredentialRoutes registers the credential pages.
-func (p *Portal) registerCredentialRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/credentials", p.requireAccount(p.handleCredentialIndex))
-	mux.HandleFunc("GET /portal/credentials/new", p.requireAccount(p.handleCredentialNew))
-	mux.HandleFunc("POST /portal/credentials", p.requireAccount(p.handleCredentialCreate))
-	mux.HandleFunc("GET /portal/credentials/{id}", p.requireAccount(p.handleCredentialView))
-	mux.HandleFunc("GET /portal/credentials/{id}/secret", p.requireAccount(p.handleSecretView))
-	mux.HandleFunc("POST /portal/credentials/{id}/secret/done", p.requireAccount(p.handleSecretDone))
-	mux.HandleFunc("POST /portal/credentials/{id}/rotate", p.requireAccount(p.handleCredentialRotate))
-	mux.HandleFunc("POST /portal/credentials/{id}/revoke", p.requireAccount(p.handleCredentialRevoke))
-	mux.HandleFunc("POST /portal/credentials/{id}/secrets/{kid}/retire", p.requireAccount(p.handleSecretRetire))
-	mux.HandleFunc("GET /portal/admin/credentials", p.requireAdmin(p.handleAdminCredentials))
-}
-
 // credentialsPage is the data of the credential lists.
 type credentialsPage struct {
 	Credentials []*credential.Credential
@@ -77,11 +63,7 @@ func (p *Portal) handleAdminCredentials(w http.ResponseWriter, r *http.Request) 
 		p.fail(w, r, err)
 		return
 	}
-	ids := make([]int64, len(list.Credentials))
-	for i, c := range list.Credentials {
-		ids[i] = c.OwnerID
-	}
-	owners, err := p.accountsByID(r.Context(), ids)
+	owners, err := accountsOf(r.Context(), p, list.Credentials, func(c *credential.Credential) int64 { return c.OwnerID })
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -107,19 +89,18 @@ func (p *Portal) handleCredentialNew(w http.ResponseWriter, r *http.Request) {
 
 func (p *Portal) renderCredentialForm(w http.ResponseWriter, r *http.Request, status int, form credentialForm, msg string) {
 	ctx := r.Context()
-	a := accountFromContext(ctx)
 	groups, err := p.svc.FindGroups(ctx)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	approved, err := p.svc.FindApprovedGroups(ctx, a.ID)
+	usable, err := p.usableGroups(ctx, accountFromContext(ctx))
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
 	for _, g := range groups {
-		if a.Role == credential.RoleAdmin || slices.Contains(approved, g.Name) {
+		if slices.Contains(usable, g.Name) {
 			form.Grantable = append(form.Grantable, g)
 		}
 	}
@@ -156,6 +137,15 @@ func (p *Portal) handleCredentialCreate(w http.ResponseWriter, r *http.Request) 
 	p.redirect(w, r, credentialPath(c.ID)+"/secret", "")
 }
 
+// credentialAt reads the credential the path's {id} names.
+func (p *Portal) credentialAt(r *http.Request) (*credential.Credential, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return p.svc.FindCredentialByID(r.Context(), id)
+}
+
 func credentialPath(id int64) string { return "/portal/credentials/" + strconv.FormatInt(id, 10) }
 
 // credentialPage is the data of a credential's page.
@@ -174,13 +164,8 @@ type credentialPage struct {
 // credential, its secrets (never their values), and its usage. Another
 // developer's credential is 403.
 func (p *Portal) handleCredentialView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
 	ctx := r.Context()
-	c, err := p.svc.FindCredentialByID(ctx, id)
+	c, err := p.credentialAt(r)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -225,18 +210,13 @@ type secretPage struct {
 // made by the previous request, taken out of the session as it is shown,
 // so a reload finds it gone (410).
 func (p *Portal) handleSecretView(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
 	ctx := r.Context()
-	c, err := p.svc.FindCredentialByID(ctx, id)
+	c, err := p.credentialAt(r)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	d := secretPage{Credential: c, Secret: p.popSecret(ctx, accountFromContext(ctx).ID, id)}
+	d := secretPage{Credential: c, Secret: p.popSecret(ctx, accountFromContext(ctx).ID, c.ID)}
 	status, title := http.StatusOK, "Your new credentials"
 	if d.Secret == nil {
 		status, title = http.StatusGone, "Secret already shown"

@@ -6,11 +6,6 @@ import (
 	"github.com/keyward/keyward/internal/credential"
 )
 
-// registerDashboardRoutes registers the portal's home page.
-func (p *Portal) registerDashboardRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/{$}", p.handleDashboard)
-}
-
 // dashboardPage is the data of the dashboard.
 type dashboardPage struct {
 	// Approved are the groups the account's credentials may carry: every

@@ -9,15 +9,6 @@ import (
 	"github.com/keyward/keyward/internal/credential"
 )
 
-// registerGroupRoutes registers the API group pages.
-func (p *Portal) registerGroupRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/groups", p.requireAccount(p.handleGroupIndex))
-	mux.HandleFunc("GET /portal/admin/groups", p.requireAdmin(p.handleAdminGroups))
-	mux.HandleFunc("POST /portal/admin/groups", p.requireAdmin(p.handleGroupCreate))
-	mux.HandleFunc("POST /portal/admin/groups/{name}", p.requireAdmin(p.handleGroupUpdate))
-	mux.HandleFunc("POST /portal/admin/groups/{name}/delete", p.requireAdmin(p.handleGroupDelete))
-}
-
 // groupRow is one group with the viewer's standing.
 type groupRow struct {
 	*credential.Group
@@ -28,28 +19,41 @@ type groupRow struct {
 // handleGroupIndex answers GET /portal/groups: every API group, what it
 // covers, and whether the viewer has or has asked for it.
 func (p *Portal) handleGroupIndex(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	a := accountFromContext(ctx)
-	groups, err := p.svc.FindGroups(ctx)
+	rows, err := p.groupRows(r, accountFromContext(r.Context()), p.usableGroups)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	approved, err := p.usableGroups(ctx, a)
+	p.render(w, r, http.StatusOK, "groups", p.newView(r, "API groups", "groups", rows))
+}
+
+// groupRows returns every group with a's standing in it: approved, as
+// the approved function tells; pending, asked for and not decided yet.
+func (p *Portal) groupRows(r *http.Request, a *credential.Account,
+	approved func(context.Context, *credential.Account) ([]string, error)) ([]groupRow, error) {
+	groups, err := p.svc.FindGroups(r.Context())
 	if err != nil {
-		p.fail(w, r, err)
-		return
+		return nil, err
+	}
+	yes, err := approved(r.Context(), a)
+	if err != nil {
+		return nil, err
 	}
 	pending, err := p.pendingGroups(r, a.ID)
 	if err != nil {
-		p.fail(w, r, err)
-		return
+		return nil, err
 	}
 	rows := make([]groupRow, len(groups))
 	for i, g := range groups {
-		rows[i] = groupRow{Group: g, Approved: contains(approved, g.Name), Pending: contains(pending, g.Name)}
+		rows[i] = groupRow{Group: g, Approved: contains(yes, g.Name), Pending: contains(pending, g.Name)}
 	}
-	p.render(w, r, http.StatusOK, "groups", p.newView(r, "API groups", "groups", rows))
+	return rows, nil
+}
+
+// requestedGroups returns the groups of a's approved requests (an admin's
+// too: an admin asks like anyone else).
+func (p *Portal) requestedGroups(ctx context.Context, a *credential.Account) ([]string, error) {
+	return p.svc.FindApprovedGroups(ctx, a.ID)
 }
 
 // usableGroups returns the groups a's credentials may carry: every group

@@ -6,13 +6,6 @@ import (
 	"github.com/keyward/keyward/internal/credential"
 )
 
-// registerNotificationRoutes registers the notification pages.
-func (p *Portal) registerNotificationRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/notifications", p.requireAccount(p.handleNotificationIndex))
-	mux.HandleFunc("POST /portal/notifications/{id}/read", p.requireAccount(p.handleNotificationRead))
-	mux.HandleFunc("POST /portal/notifications/read", p.requireAccount(p.handleNotificationReadAll))
-}
-
 // notificationsPage is the data of the notification list.
 type notificationsPage struct {
 	Notifications []*credential.Notification

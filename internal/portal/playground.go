@@ -10,11 +10,6 @@ import (
 	"github.com/keyward/keyward/internal/errcode"
 )
 
-// registerPlaygroundRoutes registers the token playground.
-func (p *Portal) registerPlaygroundRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/playground", p.requireAccount(p.handlePlayground))
-}
-
 // playgroundProfile describes how one token profile is signed and sent, in
 // the pieces the snippets are assembled from.
 type playgroundProfile struct {

@@ -197,14 +197,9 @@ func (p *Portal) Endpoints() []auth.Endpoint {
 // behind the security headers, the session and the cross-origin check.
 func (p *Portal) routes() http.Handler {
 	pages := http.NewServeMux()
-	p.registerAccountRoutes(pages)
-	p.registerDashboardRoutes(pages)
-	p.registerGroupRoutes(pages)
-	p.registerRequestRoutes(pages)
-	p.registerNotificationRoutes(pages)
-	p.registerCredentialRoutes(pages)
-	p.registerPlaygroundRoutes(pages)
-	p.registerAuditRoutes(pages)
+	for _, pg := range p.pageRoutes() {
+		pages.HandleFunc(pg.pattern, pg.guard(pg.handler))
+	}
 	pages.HandleFunc("/portal/", p.handleNotFound)
 
 	root := http.NewServeMux()

@@ -10,17 +10,6 @@ import (
 	"github.com/keyward/keyward/internal/errcode"
 )
 
-// registerRequestRoutes registers the access request pages: the
-// developer's and the admin's queue.
-func (p *Portal) registerRequestRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/requests", p.requireAccount(p.handleRequestIndex))
-	mux.HandleFunc("GET /portal/requests/new", p.requireAccount(p.handleRequestNew))
-	mux.HandleFunc("POST /portal/requests", p.requireAccount(p.handleRequestCreate))
-	mux.HandleFunc("POST /portal/requests/{id}/withdraw", p.requireAccount(p.handleRequestWithdraw))
-	mux.HandleFunc("GET /portal/admin/requests", p.requireAdmin(p.handleAdminRequests))
-	mux.HandleFunc("POST /portal/admin/requests/{id}/decide", p.requireAdmin(p.handleRequestDecide))
-}
-
 // requestsPage is the data of the request lists.
 type requestsPage struct {
 	Requests   []*credential.AccessRequest
@@ -58,25 +47,10 @@ func (p *Portal) handleRequestNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Portal) renderRequestForm(w http.ResponseWriter, r *http.Request, status int, form requestForm, msg string) {
-	ctx := r.Context()
-	a := accountFromContext(ctx)
-	groups, err := p.svc.FindGroups(ctx)
-	if err != nil {
+	var err error
+	if form.Groups, err = p.groupRows(r, accountFromContext(r.Context()), p.requestedGroups); err != nil {
 		p.fail(w, r, err)
 		return
-	}
-	approved, err := p.svc.FindApprovedGroups(ctx, a.ID)
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	pending, err := p.pendingGroups(r, a.ID)
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	for _, g := range groups {
-		form.Groups = append(form.Groups, groupRow{Group: g, Approved: contains(approved, g.Name), Pending: contains(pending, g.Name)})
 	}
 	v := p.newView(r, "Request API access", "requests", form)
 	v.Error = msg
@@ -132,11 +106,7 @@ func (p *Portal) handleAdminRequests(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	ids := make([]int64, len(list.Requests))
-	for i, req := range list.Requests {
-		ids[i] = req.AccountID
-	}
-	accounts, err := p.accountsByID(r.Context(), ids)
+	accounts, err := accountsOf(r.Context(), p, list.Requests, func(req *credential.AccessRequest) int64 { return req.AccountID })
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -177,10 +147,12 @@ func (p *Portal) handleRequestDecide(w http.ResponseWriter, r *http.Request) {
 	p.redirect(w, r, "/portal/admin/requests", "Request "+strconv.FormatInt(req.ID, 10)+" "+string(req.Status)+".")
 }
 
-// accountsByID reads the accounts with ids (admins only), each once.
-func (p *Portal) accountsByID(ctx context.Context, ids []int64) (map[int64]*credential.Account, error) {
+// accountsOf reads the accounts that items name through id (admins only),
+// each once, by id; an account that is gone maps to nil.
+func accountsOf[T any](ctx context.Context, p *Portal, items []T, idOf func(T) int64) (map[int64]*credential.Account, error) {
 	out := map[int64]*credential.Account{}
-	for _, id := range ids {
+	for _, item := range items {
+		id := idOf(item)
 		if _, ok := out[id]; ok || id == 0 {
 			continue
 		}
