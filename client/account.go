@@ -73,36 +73,24 @@ type AccountPage struct {
 	NextCursor string `json:"next_cursor"`
 }
 
+// values is the query of opts.
+func (o *ListAccountsOptions) values() url.Values {
+	q := o.PageOptions.values()
+	setString(q, "role", o.Role)
+	return q
+}
+
+func (p *AccountPage) items() ([]*Account, string) { return p.Accounts, p.NextCursor }
+
 // ListAccounts returns one page of accounts (GET /v1/accounts; admin only).
 // opts may be nil.
 func (c *Client) ListAccounts(ctx context.Context, opts *ListAccountsOptions) (*AccountPage, error) {
-	if opts == nil {
-		opts = &ListAccountsOptions{}
-	}
-	q := url.Values{}
-	opts.set(q)
-	setString(q, "role", opts.Role)
-	var out AccountPage
-	if err := c.do(ctx, http.MethodGet, "/v1/accounts", q, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return listPage[AccountPage](ctx, c, "/v1/accounts", opts)
 }
 
 // AllAccounts walks every page of [Client.ListAccounts] from opts.Cursor.
 func (c *Client) AllAccounts(ctx context.Context, opts *ListAccountsOptions) iter.Seq2[*Account, error] {
-	o := ListAccountsOptions{}
-	if opts != nil {
-		o = *opts
-	}
-	return all(ctx, o.Cursor, func(ctx context.Context, cursor string) ([]*Account, string, error) {
-		o.Cursor = cursor
-		p, err := c.ListAccounts(ctx, &o)
-		if err != nil {
-			return nil, "", err
-		}
-		return p.Accounts, p.NextCursor, nil
-	})
+	return walk(ctx, opts, c.ListAccounts, (*AccountPage).items)
 }
 
 // CreateAccountParams are the fields of a new account.
@@ -119,22 +107,10 @@ type CreateAccountParams struct {
 
 // CreateAccount creates an account (POST /v1/accounts; admin only).
 func (c *Client) CreateAccount(ctx context.Context, params CreateAccountParams) (*Account, error) {
-	var out struct {
-		Account *Account `json:"account"`
-	}
-	if err := c.do(ctx, http.MethodPost, "/v1/accounts", nil, params, &out); err != nil {
-		return nil, err
-	}
-	return out.Account, nil
+	return field[*Account](ctx, c, http.MethodPost, "/v1/accounts", params, "account")
 }
 
 // GetAccount returns one account (GET /v1/accounts/{id}).
 func (c *Client) GetAccount(ctx context.Context, id int64) (*Account, error) {
-	var out struct {
-		Account *Account `json:"account"`
-	}
-	if err := c.do(ctx, http.MethodGet, pathf("/v1/accounts/%s", id), nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return out.Account, nil
+	return field[*Account](ctx, c, http.MethodGet, pathf("/v1/accounts/%s", id), nil, "account")
 }

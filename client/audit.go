@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
-	"net/http"
 	"net/url"
 	"time"
 )
@@ -50,37 +49,25 @@ type AuditPage struct {
 	NextCursor string `json:"next_cursor"`
 }
 
+// values is the query of opts.
+func (o *ListAuditOptions) values() url.Values {
+	q := o.PageOptions.values()
+	setInt(q, "actor", o.Actor)
+	setString(q, "action", o.Action)
+	setString(q, "target_kind", o.TargetKind)
+	setString(q, "target_id", o.TargetID)
+	return q
+}
+
+func (p *AuditPage) items() ([]*AuditEntry, string) { return p.Entries, p.NextCursor }
+
 // ListAudit returns one page of the audit log (GET /v1/audit; admin only).
 // opts may be nil.
 func (c *Client) ListAudit(ctx context.Context, opts *ListAuditOptions) (*AuditPage, error) {
-	if opts == nil {
-		opts = &ListAuditOptions{}
-	}
-	q := url.Values{}
-	opts.set(q)
-	setInt(q, "actor", opts.Actor)
-	setString(q, "action", opts.Action)
-	setString(q, "target_kind", opts.TargetKind)
-	setString(q, "target_id", opts.TargetID)
-	var out AuditPage
-	if err := c.do(ctx, http.MethodGet, "/v1/audit", q, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return listPage[AuditPage](ctx, c, "/v1/audit", opts)
 }
 
 // AllAuditEntries walks every page of [Client.ListAudit] from opts.Cursor.
 func (c *Client) AllAuditEntries(ctx context.Context, opts *ListAuditOptions) iter.Seq2[*AuditEntry, error] {
-	o := ListAuditOptions{}
-	if opts != nil {
-		o = *opts
-	}
-	return all(ctx, o.Cursor, func(ctx context.Context, cursor string) ([]*AuditEntry, string, error) {
-		o.Cursor = cursor
-		p, err := c.ListAudit(ctx, &o)
-		if err != nil {
-			return nil, "", err
-		}
-		return p.Entries, p.NextCursor, nil
-	})
+	return walk(ctx, opts, c.ListAudit, (*AuditPage).items)
 }

@@ -96,38 +96,26 @@ type CredentialPage struct {
 	NextCursor string `json:"next_cursor"`
 }
 
+// values is the query of opts.
+func (o *ListCredentialsOptions) values() url.Values {
+	q := o.PageOptions.values()
+	setInt(q, "owner", o.Owner)
+	setString(q, "status", o.Status)
+	return q
+}
+
+func (p *CredentialPage) items() ([]*Credential, string) { return p.Credentials, p.NextCursor }
+
 // ListCredentials returns one page of credentials (GET /v1/credentials).
 // opts may be nil.
 func (c *Client) ListCredentials(ctx context.Context, opts *ListCredentialsOptions) (*CredentialPage, error) {
-	if opts == nil {
-		opts = &ListCredentialsOptions{}
-	}
-	q := url.Values{}
-	opts.set(q)
-	setInt(q, "owner", opts.Owner)
-	setString(q, "status", opts.Status)
-	var out CredentialPage
-	if err := c.do(ctx, http.MethodGet, "/v1/credentials", q, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return listPage[CredentialPage](ctx, c, "/v1/credentials", opts)
 }
 
 // AllCredentials walks every page of [Client.ListCredentials] from
 // opts.Cursor.
 func (c *Client) AllCredentials(ctx context.Context, opts *ListCredentialsOptions) iter.Seq2[*Credential, error] {
-	o := ListCredentialsOptions{}
-	if opts != nil {
-		o = *opts
-	}
-	return all(ctx, o.Cursor, func(ctx context.Context, cursor string) ([]*Credential, string, error) {
-		o.Cursor = cursor
-		p, err := c.ListCredentials(ctx, &o)
-		if err != nil {
-			return nil, "", err
-		}
-		return p.Credentials, p.NextCursor, nil
-	})
+	return walk(ctx, opts, c.ListCredentials, (*CredentialPage).items)
 }
 
 // CreateCredentialParams are the fields of a new credential.
@@ -217,13 +205,7 @@ func (c *Client) DeleteCredential(ctx context.Context, id int64) error {
 }
 
 func (c *Client) credentialCall(ctx context.Context, method, path string, in any) (*Credential, error) {
-	var out struct {
-		Credential *Credential `json:"credential"`
-	}
-	if err := c.do(ctx, method, path, nil, in, &out); err != nil {
-		return nil, err
-	}
-	return out.Credential, nil
+	return field[*Credential](ctx, c, method, path, in, "credential")
 }
 
 func (c *Client) credentialSecretCall(ctx context.Context, method, path string, in any) (*Credential, *Secret, error) {

@@ -78,11 +78,5 @@ func (c *Client) DeleteGroup(ctx context.Context, name string) error {
 }
 
 func (c *Client) groupCall(ctx context.Context, method, path string, in any) (*Group, error) {
-	var out struct {
-		Group *Group `json:"group"`
-	}
-	if err := c.do(ctx, method, path, nil, in, &out); err != nil {
-		return nil, err
-	}
-	return out.Group, nil
+	return field[*Group](ctx, c, method, path, in, "group")
 }

@@ -48,39 +48,27 @@ type NotificationPage struct {
 	NextCursor string `json:"next_cursor"`
 }
 
+// values is the query of opts.
+func (o *ListNotificationsOptions) values() url.Values {
+	q := o.PageOptions.values()
+	if o.Unread {
+		q.Set("unread", "true")
+	}
+	return q
+}
+
+func (p *NotificationPage) items() ([]*Notification, string) { return p.Notifications, p.NextCursor }
+
 // ListNotifications returns one page of the caller's notifications
 // (GET /v1/notifications). opts may be nil.
 func (c *Client) ListNotifications(ctx context.Context, opts *ListNotificationsOptions) (*NotificationPage, error) {
-	if opts == nil {
-		opts = &ListNotificationsOptions{}
-	}
-	q := url.Values{}
-	opts.set(q)
-	if opts.Unread {
-		q.Set("unread", "true")
-	}
-	var out NotificationPage
-	if err := c.do(ctx, http.MethodGet, "/v1/notifications", q, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return listPage[NotificationPage](ctx, c, "/v1/notifications", opts)
 }
 
 // AllNotifications walks every page of [Client.ListNotifications] from
 // opts.Cursor.
 func (c *Client) AllNotifications(ctx context.Context, opts *ListNotificationsOptions) iter.Seq2[*Notification, error] {
-	o := ListNotificationsOptions{}
-	if opts != nil {
-		o = *opts
-	}
-	return all(ctx, o.Cursor, func(ctx context.Context, cursor string) ([]*Notification, string, error) {
-		o.Cursor = cursor
-		p, err := c.ListNotifications(ctx, &o)
-		if err != nil {
-			return nil, "", err
-		}
-		return p.Notifications, p.NextCursor, nil
-	})
+	return walk(ctx, opts, c.ListNotifications, (*NotificationPage).items)
 }
 
 // MarkNotificationRead marks one of the caller's notifications read

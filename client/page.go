@@ -2,7 +2,10 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"iter"
+	"net/http"
 	"net/url"
 	"strconv"
 )
@@ -16,14 +19,73 @@ type PageOptions struct {
 	Cursor string
 }
 
-// set writes limit and cursor to q.
-func (p PageOptions) set(q url.Values) {
+// values is the query of limit and cursor.
+func (p *PageOptions) values() url.Values {
+	q := url.Values{}
 	if p.Limit > 0 {
 		q.Set("limit", strconv.Itoa(p.Limit))
 	}
 	if p.Cursor != "" {
 		q.Set("cursor", p.Cursor)
 	}
+	return q
+}
+
+// cursor is where the next page starts, for [walk].
+func (p *PageOptions) cursor() *string { return &p.Cursor }
+
+// pager is a list call's options (*ListXOptions): its query, and its cursor.
+type pager[O any] interface {
+	*O
+	values() url.Values
+	cursor() *string
+}
+
+// listPage fetches one page of the list at path into a new P; opts may be
+// nil.
+func listPage[P, O any, PO pager[O]](ctx context.Context, c *Client, path string, opts PO) (*P, error) {
+	if opts == nil {
+		opts = new(O)
+	}
+	var out P
+	if err := c.do(ctx, http.MethodGet, path, opts.values(), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// walk walks every page list returns from opts' cursor (opts may be nil),
+// taking each page's items and next cursor with items.
+func walk[O any, PO pager[O], P, T any](ctx context.Context, opts PO, list func(context.Context, PO) (P, error), items func(P) ([]T, string)) iter.Seq2[T, error] {
+	var o O
+	if opts != nil {
+		o = *opts
+	}
+	return all(ctx, *PO(&o).cursor(), func(ctx context.Context, cursor string) ([]T, string, error) {
+		*PO(&o).cursor() = cursor
+		p, err := list(ctx, &o)
+		if err != nil {
+			return nil, "", err
+		}
+		got, next := items(p)
+		return got, next, nil
+	})
+}
+
+// field calls a management API route (see [Client.do]) and decodes the
+// envelope's field name into a new T; a field the envelope lacks stays zero.
+func field[T any](ctx context.Context, c *Client, method, path string, in any, name string) (T, error) {
+	var out map[string]json.RawMessage
+	var v T
+	if err := c.do(ctx, method, path, nil, in, &out); err != nil {
+		return v, err
+	}
+	if raw, ok := out[name]; ok {
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return v, fmt.Errorf("client: %s %s: decode %s: %w", method, path, name, err)
+		}
+	}
+	return v, nil
 }
 
 // all walks the pages fetch returns, starting at cursor, yielding each item

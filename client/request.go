@@ -58,37 +58,25 @@ type RequestPage struct {
 	NextCursor string `json:"next_cursor"`
 }
 
+// values is the query of opts.
+func (o *ListRequestsOptions) values() url.Values {
+	q := o.PageOptions.values()
+	setString(q, "status", o.Status)
+	setInt(q, "account", o.Account)
+	return q
+}
+
+func (p *RequestPage) items() ([]*AccessRequest, string) { return p.Requests, p.NextCursor }
+
 // ListRequests returns one page of access requests (GET /v1/requests).
 // opts may be nil.
 func (c *Client) ListRequests(ctx context.Context, opts *ListRequestsOptions) (*RequestPage, error) {
-	if opts == nil {
-		opts = &ListRequestsOptions{}
-	}
-	q := url.Values{}
-	opts.set(q)
-	setString(q, "status", opts.Status)
-	setInt(q, "account", opts.Account)
-	var out RequestPage
-	if err := c.do(ctx, http.MethodGet, "/v1/requests", q, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return listPage[RequestPage](ctx, c, "/v1/requests", opts)
 }
 
 // AllRequests walks every page of [Client.ListRequests] from opts.Cursor.
 func (c *Client) AllRequests(ctx context.Context, opts *ListRequestsOptions) iter.Seq2[*AccessRequest, error] {
-	o := ListRequestsOptions{}
-	if opts != nil {
-		o = *opts
-	}
-	return all(ctx, o.Cursor, func(ctx context.Context, cursor string) ([]*AccessRequest, string, error) {
-		o.Cursor = cursor
-		p, err := c.ListRequests(ctx, &o)
-		if err != nil {
-			return nil, "", err
-		}
-		return p.Requests, p.NextCursor, nil
-	})
+	return walk(ctx, opts, c.ListRequests, (*RequestPage).items)
 }
 
 // CreateRequestParams are the fields of a new access request.
@@ -132,11 +120,5 @@ type decision struct {
 }
 
 func (c *Client) requestCall(ctx context.Context, method, path string, in any) (*AccessRequest, error) {
-	var out struct {
-		Request *AccessRequest `json:"request"`
-	}
-	if err := c.do(ctx, method, path, nil, in, &out); err != nil {
-		return nil, err
-	}
-	return out.Request, nil
+	return field[*AccessRequest](ctx, c, method, path, in, "request")
 }
