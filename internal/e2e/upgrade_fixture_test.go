@@ -129,12 +129,13 @@ func writeUpgradeFixture(t *testing.T, out, pgURL string) {
 		compactSQLite(t, filepath.Join(data, "keyward.db"))
 		compactSQLite(t, filepath.Join(data, "jobs.db"))
 	} else {
-		dump, err := exec.Command(testenv.Command(t, "pg_dump"), "--no-owner", "--no-privileges", "--dbname", pgURL).Output()
+		// The database is kept in pg_dump's archive format, as the SQLite
+		// one is kept in its database files: generated, never edited, read
+		// by pg_restore (pg_restore -f - dump.pgdump prints it as SQL).
+		msg, err := exec.Command(testenv.Command(t, "pg_dump"), "--format", "custom", "--no-owner", "--no-privileges",
+			"--dbname", pgURL, "--file", filepath.Join(out, "dump.pgdump")).CombinedOutput()
 		if err != nil {
-			t.Fatalf("pg_dump: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(out, "dump.sql"), dump, 0o644); err != nil {
-			t.Fatal(err)
+			t.Fatalf("pg_dump: %v\n%s", err, msg)
 		}
 	}
 	b, _ := json.MarshalIndent(st, "", "  ")

@@ -67,11 +67,11 @@ func TestUpgradeInPlace(t *testing.T) {
 		t.Parallel()
 		data, st := copyUpgradeFixture(t, "postgres")
 		dsn := testenv.Postgres(t)
-		dump := filepath.Join("testdata", "upgrade", upgradeFrom, "postgres", "dump.sql")
-		out, err := exec.Command(testenv.Command(t, "psql"), "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1",
-			"--dbname", dsn, "--file", dump).CombinedOutput()
+		dump := filepath.Join("testdata", "upgrade", upgradeFrom, "postgres", "dump.pgdump")
+		out, err := exec.Command(testenv.Command(t, "pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+			"--dbname", dsn, dump).CombinedOutput()
 		if err != nil {
-			t.Fatalf("psql restore: %v\n%s", err, out)
+			t.Fatalf("pg_restore: %v\n%s", err, out)
 		}
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
