@@ -18,14 +18,20 @@ import (
 // each with the extra flags given.
 func cluster(t *testing.T, args ...string) (a, b *node) {
 	t.Helper()
+	return clusterOf(t, args, args)
+}
+
+// clusterOf is cluster with flags of each node's own.
+func clusterOf(t *testing.T, argsA, argsB []string) (a, b *node) {
+	t.Helper()
 	dsn := testenv.Postgres(t)
 	addr, _ := testenv.Redis(t)
 	// Both nodes must seal with the same master key: the first makes it,
 	// the second is given it.
-	shared := append([]string{"--database", dsn, "--redis", "redis://" + addr + "/0"}, args...)
-	a = startNode(t, "", shared...)
+	shared := []string{"--database", dsn, "--redis", "redis://" + addr + "/0"}
+	a = startNode(t, "", append(shared, argsA...)...)
 	key := strings.TrimSpace(readFile(t, a.Data+"/master.key"))
-	b = &node{t: t, Data: t.TempDir(), Args: shared, Env: []string{"KEYWARD_MASTER_KEY=" + key}}
+	b = &node{t: t, Data: t.TempDir(), Args: append(shared, argsB...), Env: []string{"KEYWARD_MASTER_KEY=" + key}}
 	b.start()
 	t.Cleanup(b.stop)
 	return a, b

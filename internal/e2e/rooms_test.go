@@ -113,11 +113,17 @@ type goPeer struct {
 // dialRTC opens /rtc; on a refused upgrade it returns the status and code.
 func dialRTC(t *testing.T, base, tok string) (*goPeer, int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+tok)
-	c, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/rtc", &websocket.DialOptions{HTTPHeader: h})
+	return dialSocket(t, "ws"+strings.TrimPrefix(base, "http")+"/rtc", h)
+}
+
+// dialSocket is dialRTC of a whole URL and header.
+func dialSocket(t *testing.T, u string, h http.Header) (*goPeer, int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, res, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h})
 	if err != nil {
 		if res == nil {
 			t.Fatalf("dial /rtc: %v", err)

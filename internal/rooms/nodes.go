@@ -118,7 +118,7 @@ type nodes struct {
 
 // wire is a command or its reply on a node's topic.
 type wire struct {
-	*command
+	command
 	Reply  bool            `json:"reply,omitempty"`
 	Code   string          `json:"code,omitempty"`
 	Error  string          `json:"error,omitempty"`
@@ -353,12 +353,13 @@ func (n *nodes) renew(ctx context.Context) {
 	cmds := make([]*goredis.Cmd, len(ids))
 	_, err := n.cfg.Client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = renewScript.Run(ctx, p, []string{n.key(id)}, n.value, n.cfg.LeaseTTL.Milliseconds())
+			// Eval, not EvalSha: a pipeline cannot fall back on NOSCRIPT.
+			cmds[i] = renewScript.Eval(ctx, p, []string{n.key(id)}, n.value, n.cfg.LeaseTTL.Milliseconds())
 		}
 		return nil
 	})
 	if err != nil {
-		n.log.Warn("rooms: renew leases: Redis is unreachable; the rooms stay here while their leases last", "rooms", len(ids), "err", err)
+		n.log.Warn("rooms: renew leases failed; the rooms stay here while their leases last", "rooms", len(ids), "err", err)
 		return
 	}
 	for i, c := range cmds {
@@ -421,7 +422,7 @@ func (n *nodes) call(ctx context.Context, o *owner, c *command, out any) error {
 		delete(n.calls, c.ID)
 		n.mu.Unlock()
 	}()
-	b, err := json.Marshal(wire{command: c})
+	b, err := json.Marshal(wire{command: *c})
 	if err != nil {
 		return fmt.Errorf("rooms: command: %w", err)
 	}
@@ -457,7 +458,7 @@ func (n *nodes) call(ctx context.Context, o *owner, c *command, out any) error {
 // receiving goroutine must not wait on the store).
 func (n *nodes) receive(payload string) {
 	var m wire
-	if err := json.Unmarshal([]byte(payload), &m); err != nil || m.command == nil || m.ID == "" {
+	if err := json.Unmarshal([]byte(payload), &m); err != nil || m.ID == "" {
 		n.log.Warn("rooms: unreadable message between nodes", "err", err)
 		return
 	}
@@ -470,7 +471,7 @@ func (n *nodes) receive(payload string) {
 		}
 		return
 	}
-	go n.serve(m.command)
+	go n.serve(&m.command)
 }
 
 // serve runs a command on this node's hub and sends the reply.
@@ -478,7 +479,7 @@ func (n *nodes) serve(c *command) {
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.CallTimeout)
 	defer cancel()
 	res, err := n.svc.execute(ctx, c)
-	r := wire{command: &command{ID: c.ID}, Reply: true}
+	r := wire{command: command{ID: c.ID}, Reply: true}
 	if err == nil {
 		r.Result, err = json.Marshal(res)
 	}
