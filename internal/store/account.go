@@ -85,27 +85,12 @@ func (s *Store) FindAccounts(ctx context.Context, filter *credential.AccountFilt
 	if filter.Role != "" {
 		w.add("role = ?", string(filter.Role))
 	}
-	limit := filter.PageLimit()
-	rows, err := db.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts`+w.String()+` ORDER BY id DESC LIMIT `+w.next(limit), w.args...)
+	list, next, err := newestFirst(ctx, s, db, "list accounts", `SELECT `+accountColumns+` FROM accounts`, &w, filter.PageLimit(),
+		scanAccount, func(a *credential.Account) int64 { return a.ID })
 	if err != nil {
-		return nil, fmt.Errorf("list accounts: %w", s.d.InterpretError(err))
+		return nil, err
 	}
-	defer rows.Close()
-	out := &credential.AccountList{Accounts: []*credential.Account{}}
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan account: %w", err)
-		}
-		out.Accounts = append(out.Accounts, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list accounts: %w", s.d.InterpretError(err))
-	}
-	if n := len(out.Accounts); n > 0 {
-		out.NextCursor = nextCursor(n, limit, out.Accounts[n-1].ID)
-	}
-	return out, nil
+	return &credential.AccountList{Accounts: list, NextCursor: next}, nil
 }
 
 func validatePassword(pw string) error {
@@ -240,20 +225,7 @@ func (s *Store) UpdateAccount(ctx context.Context, params *credential.UpdateAcco
 
 // ownerKeys returns the keys of an account's credentials.
 func (tx *txn) ownerKeys(ctx context.Context, ownerID int64) ([]string, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT api_key FROM credentials WHERE owner_id = $1 ORDER BY id`, ownerID)
-	if err != nil {
-		return nil, fmt.Errorf("list owner keys: %w", tx.s.d.InterpretError(err))
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("scan owner key: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
+	return tx.s.strings(ctx, tx.tx, "list owner keys", `SELECT api_key FROM credentials WHERE owner_id = $1 ORDER BY id`, ownerID)
 }
 
 // Authenticate implements [credential.AccountService].

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 
 	"github.com/keyward/keyward/internal/credential"
@@ -25,32 +24,22 @@ func (s *Store) FindAuditEntries(ctx context.Context, filter *credential.AuditFi
 	if filter.TargetID != "" {
 		w.add("target_id = ?", filter.TargetID)
 	}
-	limit := filter.PageLimit()
-	rows, err := db.QueryContext(ctx,
-		`SELECT id, actor_id, action, target_kind, target_id, detail, remote_addr, created_at FROM audit_log`+
-			w.String()+` ORDER BY id DESC LIMIT `+w.next(limit), w.args...)
+	list, next, err := newestFirst(ctx, s, db, "list audit entries",
+		`SELECT id, actor_id, action, target_kind, target_id, detail, remote_addr, created_at FROM audit_log`, &w, filter.PageLimit(),
+		scanAuditEntry, func(e *credential.AuditEntry) int64 { return e.ID })
 	if err != nil {
-		return nil, fmt.Errorf("list audit entries: %w", s.d.InterpretError(err))
+		return nil, err
 	}
-	defer rows.Close()
-	out := &credential.AuditList{Entries: []*credential.AuditEntry{}}
-	for rows.Next() {
-		var e credential.AuditEntry
-		var detail string
-		var created int64
-		if err := rows.Scan(&e.ID, &e.ActorID, &e.Action, &e.TargetKind, &e.TargetID, &detail, &e.RemoteAddr, &created); err != nil {
-			return nil, fmt.Errorf("scan audit entry: %w", err)
-		}
-		e.Detail, e.CreatedAt = json.RawMessage(detail), fromMS(created)
-		out.Entries = append(out.Entries, &e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list audit entries: %w", s.d.InterpretError(err))
-	}
-	if n := len(out.Entries); n > 0 {
-		out.NextCursor = nextCursor(n, limit, out.Entries[n-1].ID)
-	}
-	return out, nil
+	return &credential.AuditList{Entries: list, NextCursor: next}, nil
+}
+
+func scanAuditEntry(row interface{ Scan(...any) error }) (*credential.AuditEntry, error) {
+	var e credential.AuditEntry
+	var detail string
+	var created int64
+	err := row.Scan(&e.ID, &e.ActorID, &e.Action, &e.TargetKind, &e.TargetID, &detail, &e.RemoteAddr, &created)
+	e.Detail, e.CreatedAt = json.RawMessage(detail), fromMS(created)
+	return &e, err
 }
 
 // RecordAudit implements [credential.AuditService].

@@ -54,26 +54,13 @@ func (s *Store) fillCredential(ctx context.Context, q querier, c *credential.Cre
 		`SELECT group_name FROM credential_groups WHERE credential_id = $1 ORDER BY group_name`, c.ID); err != nil {
 		return err
 	}
-	rows, err := q.QueryContext(ctx,
-		`SELECT kid, created_at, expires_at, retired_at FROM credential_secrets WHERE credential_id = $1 ORDER BY id DESC`, c.ID)
-	if err != nil {
-		return fmt.Errorf("list secrets: %w", s.d.InterpretError(err))
-	}
-	defer rows.Close()
-	c.Secrets = []credential.SecretInfo{}
-	for rows.Next() {
-		var si credential.SecretInfo
+	c.Secrets, err = collect(ctx, s, q, "list secrets", func(row interface{ Scan(...any) error }) (si credential.SecretInfo, err error) {
 		var created, expires, retired int64
-		if err := rows.Scan(&si.KID, &created, &expires, &retired); err != nil {
-			return fmt.Errorf("scan secret: %w", err)
-		}
+		err = row.Scan(&si.KID, &created, &expires, &retired)
 		si.CreatedAt, si.ExpiresAt, si.RetiredAt = fromMS(created), fromMS(expires), fromMS(retired)
-		c.Secrets = append(c.Secrets, si)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("list secrets: %w", s.d.InterpretError(err))
-	}
-	return nil
+		return si, err
+	}, `SELECT kid, created_at, expires_at, retired_at FROM credential_secrets WHERE credential_id = $1 ORDER BY id DESC`, c.ID)
+	return err
 }
 
 // credentialNotFound is the answer for an unknown credential id, and for
@@ -234,31 +221,16 @@ func (s *Store) FindCredentials(ctx context.Context, filter *credential.Credenti
 	if filter.Status != "" {
 		w.add("status = ?", string(filter.Status))
 	}
-	limit := filter.PageLimit()
-	rows, err := db.QueryContext(ctx, `SELECT `+credentialColumns+` FROM credentials`+w.String()+` ORDER BY id DESC LIMIT `+w.next(limit), w.args...)
+	list, next, err := newestFirst(ctx, s, db, "list credentials", `SELECT `+credentialColumns+` FROM credentials`, &w, filter.PageLimit(),
+		scanCredential, func(c *credential.Credential) int64 { return c.ID })
 	if err != nil {
-		return nil, fmt.Errorf("list credentials: %w", s.d.InterpretError(err))
+		return nil, err
 	}
-	out := &credential.CredentialList{Credentials: []*credential.Credential{}}
-	for rows.Next() {
-		c, err := scanCredential(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan credential: %w", err)
-		}
-		out.Credentials = append(out.Credentials, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list credentials: %w", s.d.InterpretError(err))
-	}
+	out := &credential.CredentialList{Credentials: list, NextCursor: next}
 	for _, c := range out.Credentials {
 		if err := s.fillCredential(ctx, db, c); err != nil {
 			return nil, err
 		}
-	}
-	if n := len(out.Credentials); n > 0 {
-		out.NextCursor = nextCursor(n, limit, out.Credentials[n-1].ID)
 	}
 	return out, nil
 }

@@ -32,23 +32,7 @@ func scanGroup(row interface{ Scan(...any) error }) (*credential.Group, error) {
 
 // FindGroups implements [credential.GroupService].
 func (s *Store) FindGroups(ctx context.Context) ([]*credential.Group, error) {
-	rows, err := s.d.ReadDB().QueryContext(ctx, `SELECT `+groupColumns+` FROM api_groups ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("list groups: %w", s.d.InterpretError(err))
-	}
-	defer rows.Close()
-	out := []*credential.Group{}
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan group: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list groups: %w", s.d.InterpretError(err))
-	}
-	return out, nil
+	return collect(ctx, s, s.d.ReadDB(), "list groups", scanGroup, `SELECT `+groupColumns+` FROM api_groups ORDER BY name`)
 }
 
 func (s *Store) findGroup(ctx context.Context, q querier, name string) (*credential.Group, error) {
@@ -188,15 +172,25 @@ func (s *Store) approvedGroups(ctx context.Context, q querier, accountID int64) 
 
 // strings runs a query returning one text column.
 func (s *Store) strings(ctx context.Context, q querier, step, query string, args ...any) ([]string, error) {
+	return collect(ctx, s, q, step, func(row interface{ Scan(...any) error }) (v string, err error) {
+		return v, row.Scan(&v)
+	}, query, args...)
+}
+
+// collect runs a query and reads each row with scan, in order; the rows
+// are closed when it returns, and the list is empty, not nil, without
+// rows. step names the query in errors.
+func collect[T any](ctx context.Context, s *Store, q querier, step string, scan func(interface{ Scan(...any) error }) (T, error),
+	query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", step, s.d.InterpretError(err))
 	}
 	defer rows.Close()
-	out := []string{}
+	out := []T{}
 	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			return nil, fmt.Errorf("%s: scan: %w", step, err)
 		}
 		out = append(out, v)

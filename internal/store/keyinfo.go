@@ -219,26 +219,13 @@ func (s *Store) FindUsage(ctx context.Context, filter *credential.UsageFilter) (
 	limit = min(limit, 10000)
 	// Usage of deleted credentials stays in the table; only admins, who
 	// see everything, get it (LEFT JOIN without an owner condition).
-	rows, err := db.QueryContext(ctx,
-		`SELECT u.credential_id, u.route, u.status, u.minute, u.count
-		 FROM usage_counts u LEFT JOIN credentials c ON c.id = u.credential_id`+w.String()+
-			` ORDER BY u.minute DESC, u.credential_id, u.route, u.status LIMIT `+w.next(limit), w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list usage: %w", s.d.InterpretError(err))
-	}
-	defer rows.Close()
-	out := []*credential.UsageRow{}
-	for rows.Next() {
+	return collect(ctx, s, db, "list usage", func(row interface{ Scan(...any) error }) (*credential.UsageRow, error) {
 		var r credential.UsageRow
 		var minute int64
-		if err := rows.Scan(&r.CredentialID, &r.Route, &r.Status, &minute, &r.Count); err != nil {
-			return nil, fmt.Errorf("scan usage: %w", err)
-		}
+		err := row.Scan(&r.CredentialID, &r.Route, &r.Status, &minute, &r.Count)
 		r.Minute = fromMS(minute)
-		out = append(out, &r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list usage: %w", s.d.InterpretError(err))
-	}
-	return out, nil
+		return &r, err
+	}, `SELECT u.credential_id, u.route, u.status, u.minute, u.count
+		 FROM usage_counts u LEFT JOIN credentials c ON c.id = u.credential_id`+w.String()+
+		` ORDER BY u.minute DESC, u.credential_id, u.route, u.status LIMIT `+w.next(limit), w.args...)
 }

@@ -61,28 +61,14 @@ func (s *Store) FindNotifications(ctx context.Context, filter *credential.Notifi
 	if filter.UnreadOnly {
 		w.add("read_at = ?", 0)
 	}
-	limit := filter.PageLimit()
-	rows, err := db.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications`+w.String()+` ORDER BY id DESC LIMIT `+w.next(limit), w.args...)
+	list, next, err := newestFirst(ctx, s, db, "list notifications", `SELECT `+notificationColumns+` FROM notifications`, &w, filter.PageLimit(),
+		scanNotification, func(n *credential.Notification) int64 { return n.ID })
 	if err != nil {
-		return nil, fmt.Errorf("list notifications: %w", s.d.InterpretError(err))
+		return nil, err
 	}
-	defer rows.Close()
-	out := &credential.NotificationList{Notifications: []*credential.Notification{}}
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan notification: %w", err)
-		}
-		out.Notifications = append(out.Notifications, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list notifications: %w", s.d.InterpretError(err))
-	}
+	out := &credential.NotificationList{Notifications: list, NextCursor: next}
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE account_id = $1 AND read_at = 0`, p.id).Scan(&out.Unread); err != nil {
 		return nil, fmt.Errorf("count unread notifications: %w", s.d.InterpretError(err))
-	}
-	if n := len(out.Notifications); n > 0 {
-		out.NextCursor = nextCursor(n, limit, out.Notifications[n-1].ID)
 	}
 	return out, nil
 }

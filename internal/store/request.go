@@ -106,20 +106,7 @@ func (s *Store) CreateAccessRequest(ctx context.Context, params *credential.Crea
 
 // admins returns every admin account.
 func (tx *txn) admins(ctx context.Context) ([]*credential.Account, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE role = 'admin' ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list admins: %w", tx.s.d.InterpretError(err))
-	}
-	defer rows.Close()
-	var out []*credential.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan admin: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(ctx, tx.s, tx.tx, "list admins", scanAccount, `SELECT `+accountColumns+` FROM accounts WHERE role = 'admin' ORDER BY id`)
 }
 
 // requestNotFound is the answer for an unknown access request id, and for
@@ -159,31 +146,16 @@ func (s *Store) FindAccessRequests(ctx context.Context, filter *credential.Acces
 		}
 		w.add("status = ?", string(filter.Status))
 	}
-	limit := filter.PageLimit()
-	rows, err := db.QueryContext(ctx, `SELECT `+requestColumns+` FROM access_requests`+w.String()+` ORDER BY id DESC LIMIT `+w.next(limit), w.args...)
+	list, next, err := newestFirst(ctx, s, db, "list requests", `SELECT `+requestColumns+` FROM access_requests`, &w, filter.PageLimit(),
+		scanRequest, func(r *credential.AccessRequest) int64 { return r.ID })
 	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", s.d.InterpretError(err))
+		return nil, err
 	}
-	out := &credential.AccessRequestList{Requests: []*credential.AccessRequest{}}
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan request: %w", err)
-		}
-		out.Requests = append(out.Requests, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list requests: %w", s.d.InterpretError(err))
-	}
+	out := &credential.AccessRequestList{Requests: list, NextCursor: next}
 	for _, r := range out.Requests {
 		if r.Groups, err = s.requestGroups(ctx, db, r.ID); err != nil {
 			return nil, err
 		}
-	}
-	if n := len(out.Requests); n > 0 {
-		out.NextCursor = nextCursor(n, limit, out.Requests[n-1].ID)
 	}
 	return out, nil
 }

@@ -371,6 +371,19 @@ func nextCursor(n, limit int, lastID int64) string {
 	return strconv.FormatInt(lastID, 10)
 }
 
+// newestFirst reads one page of the rows that from (a SELECT … FROM
+// without WHERE) and w select, highest id first, with the cursor of the next
+// page ("" on the last).
+func newestFirst[T any](ctx context.Context, s *Store, q querier, step, from string, w *where, limit int,
+	scan func(interface{ Scan(...any) error }) (T, error), id func(T) int64) ([]T, string, error) {
+	query := from + w.String() + ` ORDER BY id DESC LIMIT ` + w.next(limit)
+	list, err := collect(ctx, s, q, step, scan, query, w.args...)
+	if err != nil || len(list) == 0 {
+		return list, "", err
+	}
+	return list, nextCursor(len(list), limit, id(list[len(list)-1])), nil
+}
+
 // where builds a WHERE clause with $N placeholders.
 type where struct {
 	conds []string
