@@ -8,41 +8,34 @@ import (
 )
 
 // handleMe answers GET /v1/me: the calling account and credential.
-func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) handleMe(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	caller, _ := h.caller(r)
 	actor := credential.ActorFromContext(r.Context())
 	if actor == nil {
-		h.fail(w, r, errcode.New(errcode.Unauthorized, "no caller"))
-		return
+		return 0, nil, errcode.New(errcode.Unauthorized, "no caller")
 	}
 	acct, err := h.svc.FindAccountByID(r.Context(), actor.AccountID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	h.ok(w, r, http.StatusOK, map[string]any{
+	return http.StatusOK, map[string]any{
 		"account":    acct,
 		"credential": map[string]any{"id": caller.CredentialID, "key": caller.Key, "groups": caller.Groups},
-	})
+	}, nil
 }
 
 // handleAccountList answers GET /v1/accounts?role=&limit=&cursor= (admins).
-func (h *Handler) handleAccountList(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) handleAccountList(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	p, err := page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	list, err := h.svc.FindAccounts(r.Context(), &credential.AccountFilter{Page: p, Role: credential.Role(r.URL.Query().Get("role"))})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.ok(w, r, http.StatusOK, list)
+	return respond(http.StatusOK, list, err)
 }
 
 // handleAccountCreate answers POST /v1/accounts (admins).
-func (h *Handler) handleAccountCreate(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) handleAccountCreate(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var in struct {
 		Email    string          `json:"email"`
 		Name     string          `json:"name"`
@@ -50,31 +43,17 @@ func (h *Handler) handleAccountCreate(w http.ResponseWriter, r *http.Request) {
 		Password string          `json:"password"`
 	}
 	if err := decode(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if in.Role == "" {
 		in.Role = credential.RoleDeveloper
 	}
 	acct, err := h.svc.CreateAccount(r.Context(), &credential.CreateAccountParams{Email: in.Email, Name: in.Name, Role: in.Role, Password: in.Password})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.ok(w, r, http.StatusCreated, map[string]any{"account": acct})
+	return respond(http.StatusCreated, map[string]any{"account": acct}, err)
 }
 
 // handleAccountRead answers GET /v1/accounts/{id}.
-func (h *Handler) handleAccountRead(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handler) handleAccountRead(w http.ResponseWriter, r *http.Request, id int64) (int, any, error) {
 	acct, err := h.svc.FindAccountByID(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.ok(w, r, http.StatusOK, map[string]any{"account": acct})
+	return respond(http.StatusOK, map[string]any{"account": acct}, err)
 }

@@ -7,84 +7,60 @@ import (
 )
 
 // handleAuditList answers GET /v1/audit?actor=&action=&target_kind=&target_id=.
-func (h *Handler) handleAuditList(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) handleAuditList(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	p, err := page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	actor, err := queryInt64(r, "actor")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	q := r.URL.Query()
 	list, err := h.svc.FindAuditEntries(r.Context(), &credential.AuditFilter{
 		Page: p, ActorID: actor, Action: q.Get("action"), TargetKind: q.Get("target_kind"), TargetID: q.Get("target_id"),
 	})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.ok(w, r, http.StatusOK, list)
+	return respond(http.StatusOK, list, err)
 }
 
 // handleNotificationList answers GET /v1/notifications?unread=true.
-func (h *Handler) handleNotificationList(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) handleNotificationList(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	p, err := page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	list, err := h.svc.FindNotifications(r.Context(), &credential.NotificationFilter{Page: p, UnreadOnly: r.URL.Query().Get("unread") == "true"})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.ok(w, r, http.StatusOK, list)
+	return respond(http.StatusOK, list, err)
 }
 
 // handleNotificationRead answers POST /v1/notifications/{id}/read.
-func (h *Handler) handleNotificationRead(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.svc.MarkNotificationRead(r.Context(), id); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.ok(w, r, http.StatusOK, map[string]any{})
+func (h *Handler) handleNotificationRead(w http.ResponseWriter, r *http.Request, id int64) (int, any, error) {
+	return respond(http.StatusOK, map[string]any{}, h.svc.MarkNotificationRead(r.Context(), id))
 }
 
 // handleUsage answers GET /v1/usage?credential=&since=&until=: request
 // counts by credential, route, status and minute. Developers see their own
 // credentials' usage only.
-func (h *Handler) handleUsage(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) handleUsage(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	cred, err := queryInt64(r, "credential")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	since, err := queryTime(r, "since")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	until, err := queryTime(r, "until")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	filter := &credential.UsageFilter{CredentialID: cred, Since: since, Until: until}
 	rows, err := h.svc.FindUsage(r.Context(), filter)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if rows == nil {
 		rows = []*credential.UsageRow{}
 	}
-	h.ok(w, r, http.StatusOK, map[string]any{"usage": rows})
+	return http.StatusOK, map[string]any{"usage": rows}, nil
 }

@@ -91,7 +91,7 @@ func New(cfg Config) (*Handler, error) {
 // what each account may do.
 func (h *Handler) Endpoints() []auth.Endpoint {
 	policy := &auth.Route{Profiles: token.ProfileSet(token.Management)}
-	e := func(pattern, id string, handle http.HandlerFunc, summary string) auth.Endpoint {
+	e := func(pattern, id string, handle apiFunc, summary string) auth.Endpoint {
 		return auth.Endpoint{ID: id, Pattern: pattern, Summary: summary, Tag: "management", Policy: policy, Handler: h.withActor(handle)}
 	}
 	return []auth.Endpoint{
@@ -99,7 +99,7 @@ func (h *Handler) Endpoints() []auth.Endpoint {
 
 		e("GET /v1/accounts", "keyward.account.list", h.handleAccountList, "List accounts (admins)"),
 		e("POST /v1/accounts", "keyward.account.create", h.handleAccountCreate, "Create an account (admins)"),
-		e("GET /v1/accounts/{id}", "keyward.account.read", h.handleAccountRead, "Read an account"),
+		e("GET /v1/accounts/{id}", "keyward.account.read", withID(h.handleAccountRead), "Read an account"),
 
 		e("GET /v1/groups", "keyward.group.list", h.handleGroupList, "List API groups"),
 		e("POST /v1/groups", "keyward.group.create", h.handleGroupCreate, "Create an API group (admins)"),
@@ -109,30 +109,55 @@ func (h *Handler) Endpoints() []auth.Endpoint {
 
 		e("GET /v1/requests", "keyward.request.list", h.handleRequestList, "List access requests (developers see their own)"),
 		e("POST /v1/requests", "keyward.request.create", h.handleRequestCreate, "Request access to API groups"),
-		e("GET /v1/requests/{id}", "keyward.request.read", h.handleRequestRead, "Read an access request"),
+		e("GET /v1/requests/{id}", "keyward.request.read", withID(h.handleRequestRead), "Read an access request"),
 		e("POST /v1/requests/{id}/approve", "keyward.request.approve", h.handleRequestDecide(credential.RequestApproved), "Approve a pending access request (admins)"),
 		e("POST /v1/requests/{id}/reject", "keyward.request.reject", h.handleRequestDecide(credential.RequestRejected), "Reject a pending access request (admins)"),
-		e("POST /v1/requests/{id}/withdraw", "keyward.request.withdraw", h.handleRequestWithdraw, "Withdraw one's own pending access request"),
+		e("POST /v1/requests/{id}/withdraw", "keyward.request.withdraw", withID(h.handleRequestWithdraw), "Withdraw one's own pending access request"),
 
 		e("GET /v1/credentials", "keyward.credential.list", h.handleCredentialList, "List credentials (developers see their own)"),
 		e("POST /v1/credentials", "keyward.credential.create", h.handleCredentialCreate, "Create a credential; the secret is shown in this response only"),
-		e("GET /v1/credentials/{id}", "keyward.credential.read", h.handleCredentialRead, "Read a credential (never its secret)"),
-		e("PATCH /v1/credentials/{id}", "keyward.credential.update", h.handleCredentialUpdate, "Update a credential's name, notes or groups"),
-		e("POST /v1/credentials/{id}/rotate", "keyward.credential.rotate", h.handleCredentialRotate, "Rotate the secret; the old one keeps working for the overlap"),
-		e("POST /v1/credentials/{id}/secrets/{kid}/retire", "keyward.credential.retire", h.handleSecretRetire, "Retire one secret of a credential at once"),
-		e("POST /v1/credentials/{id}/revoke", "keyward.credential.revoke", h.handleCredentialRevoke, "Revoke a credential"),
-		e("DELETE /v1/credentials/{id}", "keyward.credential.delete", h.handleCredentialDelete, "Delete a credential"),
+		e("GET /v1/credentials/{id}", "keyward.credential.read", withID(h.handleCredentialRead), "Read a credential (never its secret)"),
+		e("PATCH /v1/credentials/{id}", "keyward.credential.update", withID(h.handleCredentialUpdate), "Update a credential's name, notes or groups"),
+		e("POST /v1/credentials/{id}/rotate", "keyward.credential.rotate", withID(h.handleCredentialRotate), "Rotate the secret; the old one keeps working for the overlap"),
+		e("POST /v1/credentials/{id}/secrets/{kid}/retire", "keyward.credential.retire", withID(h.handleSecretRetire), "Retire one secret of a credential at once"),
+		e("POST /v1/credentials/{id}/revoke", "keyward.credential.revoke", withID(h.handleCredentialRevoke), "Revoke a credential"),
+		e("DELETE /v1/credentials/{id}", "keyward.credential.delete", withID(h.handleCredentialDelete), "Delete a credential"),
 
 		e("GET /v1/audit", "keyward.audit.list", h.handleAuditList, "Read the audit log (developers see their own entries)"),
 		e("GET /v1/notifications", "keyward.notification.list", h.handleNotificationList, "List notifications with the unread count"),
-		e("POST /v1/notifications/{id}/read", "keyward.notification.read", h.handleNotificationRead, "Mark a notification read"),
+		e("POST /v1/notifications/{id}/read", "keyward.notification.read", withID(h.handleNotificationRead), "Mark a notification read"),
 		e("GET /v1/usage", "keyward.usage.list", h.handleUsage, "Request counts by credential, route, status and minute"),
 	}
 }
 
+// apiFunc is a handler of the API: it answers with a status and the
+// envelope's fields, or with an error that [Handler.fail] writes.
+type apiFunc func(w http.ResponseWriter, r *http.Request) (status int, fields any, err error)
+
+// respond is the answer of an apiFunc: status and fields, unless err.
+func respond(status int, fields any, err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
+	}
+	return status, fields, nil
+}
+
+// withID passes the path's {id} to f; an id that is not a positive
+// integer is 404.
+func withID(f func(w http.ResponseWriter, r *http.Request, id int64) (int, any, error)) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) (int, any, error) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return 0, nil, err
+		}
+		return f(w, r, id)
+	}
+}
+
 // withActor puts the caller's account into the request context as the
-// actor the credential services authorise and audit.
-func (h *Handler) withActor(next http.HandlerFunc) http.Handler {
+// actor the credential services authorise and audit, runs next and writes
+// its answer.
+func (h *Handler) withActor(next apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := h.caller(r)
 		if !ok {
@@ -140,7 +165,12 @@ func (h *Handler) withActor(next http.HandlerFunc) http.Handler {
 			return
 		}
 		ctx := credential.NewContextWithActor(r.Context(), &credential.Actor{AccountID: c.AccountID, RemoteAddr: remoteIP(r)})
-		next(w, r.WithContext(ctx))
+		status, fields, err := next(w, r.WithContext(ctx))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.ok(w, r, status, fields)
 	})
 }
 
