@@ -117,7 +117,8 @@ func newCmdSign(f *factory.Factory, p token.Profile, runF func(*SignOptions) err
 		fl.StringSliceVar(&opts.Permissions, "permissions", nil, "permissions: allow_join, ask_join, allow_mod")
 		fl.StringSliceVar(&opts.Roles, "roles", nil, "roles (version 2): rtc, crawler")
 		fl.StringVar(&opts.Room, "room", "", "roomId (version 2)")
-		fl.StringVar(&opts.User, "user", "", "participantId (version 2)")
+		fl.StringVar(&opts.User, "participant", "", "participantId (version 2): the peer's identity in the room")
+		fl.StringVar(&opts.User, "user", "", "participantId (version 2); the same as --participant")
 		fl.BoolVar(&opts.NoExp, "no-exp", false, "write no exp (servers refuse such tokens by default)")
 	}
 	return cmd

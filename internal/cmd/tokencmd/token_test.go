@@ -116,6 +116,8 @@ func TestSignVerifyRun(t *testing.T) {
 		{"management", "management -k AK -s " + testSecret + " --jti J1", "--profile management", `"jti":"J1"`},
 		{"app", "app -k AK -s " + testSecret + " --room R --user U --role host --ttl 1h", "--profile app", `"exp":1800003600`},
 		{"apikey", "apikey -k VK -s " + testSecret + " --permissions allow_join,allow_mod --kid k2", "--profile apikey", `"permissions":["allow_join","allow_mod"]`},
+		{"apikey joins a room", "apikey -k VK -s " + testSecret + " --permissions ask_join --room r1 --participant p1", "--profile apikey",
+			`"permissions":["ask_join"],"version":2,"roomId":"r1","participantId":"p1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
