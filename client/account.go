@@ -51,11 +51,7 @@ type CredentialRef struct {
 // Me returns the account and credential the client acts as
 // (GET /v1/me). It is a cheap way to check that the credential works.
 func (c *Client) Me(ctx context.Context) (*Me, error) {
-	var out Me
-	if err := c.do(ctx, http.MethodGet, "/v1/me", nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return envelope[Me](ctx, c, http.MethodGet, "/v1/me", nil, nil)
 }
 
 // ListAccountsOptions filters [Client.ListAccounts].

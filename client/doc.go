@@ -1,7 +1,15 @@
 // Package client is the Go client of a keyward server: the management API
 // (/v1: accounts, API groups, access requests, credentials, audit,
-// notifications, usage) and a signed call to any other keyward API, such as
-// the Encoding API (/v3/sl/…).
+// notifications, usage, rooms) and a signed call to any other keyward API,
+// such as the Encoding API (/v3/sl/…).
+//
+// # Rooms
+//
+// [Client.CreateRoom], [Client.ListRooms], [Client.GetRoom],
+// [Client.UpdateRoom], [Client.RoomPeers], [Client.RemovePeer] and
+// [Client.EndRoom] manage the rooms that app and apikey tokens join. The join
+// tokens themselves are made with package token, from the same credential:
+// token.New(token.App, key, secret).SetRoom(room.ID).SetUser("ann").SetRole("host").
 //
 // # Stability
 //

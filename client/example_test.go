@@ -151,3 +151,51 @@ func ExampleClient_AllCredentials() {
 	// 2 b
 	// 3 c
 }
+
+func ExampleClient_CreateRoom() {
+	// A stand-in for keyward's POST /v1/rooms and GET /v1/rooms/{id}/peers.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			ok(w, "keyward.rooms.peers", map[string]any{"session_id": "s1",
+				"peers": []client.Peer{{PeerID: "p1", UserID: "ann", Role: "host"}}, "waiting": []client.Peer{}})
+			return
+		}
+		var p client.CreateRoomParams
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		ok(w, "keyward.rooms.create", map[string]any{"created": true,
+			"room": client.Room{ID: "6650f1c2a9e4d1b2c3d4e5f6", Name: p.Name, MaxPeers: p.MaxPeers, Enabled: true}})
+	}))
+	defer srv.Close()
+
+	kw, err := client.New(client.Config{BaseURL: srv.URL, Key: "admin-key", Secret: "admin-secret-0123456789abcdef0123", NowFunc: exampleClock})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	room, created, err := kw.CreateRoom(ctx, client.CreateRoomParams{Name: "standup", MaxPeers: 8})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(room.ID, room.Name, room.MaxPeers, created)
+
+	// A peer joins GET /rtc with an app token for the room, signed with the
+	// same credential.
+	join, err := token.New(token.App, "admin-key", []byte("admin-secret-0123456789abcdef0123")).
+		SetRoom(room.ID).SetUser("ann").SetRole("host").SetNowFunc(exampleClock).SetJWTID("j1").ToJWT()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(join) > 0)
+
+	live, err := kw.RoomPeers(ctx, room.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range live.Peers {
+		fmt.Println(p.PeerID, p.UserID, p.Role)
+	}
+	// Output:
+	// 6650f1c2a9e4d1b2c3d4e5f6 standup 8 true
+	// true
+	// p1 ann host
+}

@@ -47,8 +47,14 @@ func listPage[P, O any, PO pager[O]](ctx context.Context, c *Client, path string
 	if opts == nil {
 		opts = new(O)
 	}
-	var out P
-	if err := c.do(ctx, http.MethodGet, path, opts.values(), nil, &out); err != nil {
+	return envelope[P](ctx, c, http.MethodGet, path, opts.values(), nil)
+}
+
+// envelope calls a management API route (see [Client.do]) and decodes the
+// whole envelope into a new T.
+func envelope[T any](ctx context.Context, c *Client, method, path string, query url.Values, in any) (*T, error) {
+	var out T
+	if err := c.do(ctx, method, path, query, in, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -1,15 +1,14 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/keyward/keyward/internal/server"
+	"github.com/keyward/keyward/internal/server/servertest"
 )
 
 func mustStart(t *testing.T) *server.Server {
@@ -21,25 +20,7 @@ func mustStart(t *testing.T) *server.Server {
 // the defaults changed by edit.
 func mustStartWith(t *testing.T, edit func(*server.Config)) *server.Server {
 	t.Helper()
-	cfg := server.Defaults()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.Data = t.TempDir()
-	edit(&cfg)
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		srv.Close()
-	})
-	return srv
+	return servertest.Start(t, edit)
 }
 
 // TestOpenAPIMatchesRoutes checks /openapi.json against the server: every
