@@ -4,31 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/keyward/keyward/internal/auth"
 	"github.com/keyward/keyward/internal/auth/authtest"
+	"github.com/keyward/keyward/internal/testenv"
 	"github.com/keyward/keyward/token"
 )
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // TestVerifiedCacheNeverOutlivesItsGrounds sends the same reusable token
 // again after each event that must end its validity and expects a
@@ -40,7 +23,7 @@ func TestVerifiedCacheNeverOutlivesItsGrounds(t *testing.T) {
 	start := time.Unix(1_800_000_000, 0)
 	type step struct {
 		name string
-		do   func(src *authtest.Source, a *auth.Authenticator, clk *fakeClock)
+		do   func(src *authtest.Source, a *auth.Authenticator, clk *testenv.Clock)
 		want int
 	}
 	tests := []struct {
@@ -51,21 +34,21 @@ func TestVerifiedCacheNeverOutlivesItsGrounds(t *testing.T) {
 		steps  []step
 	}{
 		{"revoked", devSecret, time.Hour, mgmtRoute, []step{
-			{"revoke", func(src *authtest.Source, a *auth.Authenticator, _ *fakeClock) {
+			{"revoke", func(src *authtest.Source, a *auth.Authenticator, _ *testenv.Clock) {
 				src.Revoke(devKey)
 				a.Keys().Poll(context.Background())
 			}, 401},
 		}},
 		{"old secret expires after rotation", oldSecret, time.Hour, mgmtRoute, []step{
-			{"inside the overlap", func(*authtest.Source, *auth.Authenticator, *fakeClock) {}, 200},
-			{"overlap over", func(_ *authtest.Source, _ *auth.Authenticator, clk *fakeClock) { clk.Add(11 * time.Second) }, 401},
+			{"inside the overlap", func(*authtest.Source, *auth.Authenticator, *testenv.Clock) {}, 200},
+			{"overlap over", func(_ *authtest.Source, _ *auth.Authenticator, clk *testenv.Clock) { clk.Advance(11 * time.Second) }, 401},
 		}},
 		{"token expires", devSecret, 2 * time.Minute, mgmtRoute, []step{
-			{"within leeway", func(_ *authtest.Source, _ *auth.Authenticator, clk *fakeClock) { clk.Add(150 * time.Second) }, 200},
-			{"past exp and leeway", func(_ *authtest.Source, _ *auth.Authenticator, clk *fakeClock) { clk.Add(31 * time.Second) }, 401},
+			{"within leeway", func(_ *authtest.Source, _ *auth.Authenticator, clk *testenv.Clock) { clk.Advance(150 * time.Second) }, 200},
+			{"past exp and leeway", func(_ *authtest.Source, _ *auth.Authenticator, clk *testenv.Clock) { clk.Advance(31 * time.Second) }, 401},
 		}},
 		{"group withdrawn", devSecret, time.Hour, auth.Route{APIID: "enc.mgmt", Group: "encoding", Profiles: token.ProfileSet(token.Management)}, []step{
-			{"groups changed", func(src *authtest.Source, a *auth.Authenticator, _ *fakeClock) {
+			{"groups changed", func(src *authtest.Source, a *auth.Authenticator, _ *testenv.Clock) {
 				k := keys()[0]
 				k.Groups = nil
 				k.Secrets = []auth.Secret{{Secret: devSecret}}
@@ -77,7 +60,7 @@ func TestVerifiedCacheNeverOutlivesItsGrounds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clk := &fakeClock{now: start}
+			clk := testenv.NewClock(start)
 			k := keys()[0]
 			k.Secrets = []auth.Secret{{KID: "new", Secret: devSecret}, {KID: "old", Secret: oldSecret, NotAfter: start.Add(10 * time.Second)}}
 			src := authtest.NewSource(k)

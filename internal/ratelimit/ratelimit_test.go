@@ -3,7 +3,6 @@ package ratelimit_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,15 +11,6 @@ import (
 	"github.com/keyward/keyward/internal/ratelimit"
 	"github.com/keyward/keyward/internal/testenv"
 )
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 func TestLimiters(t *testing.T) {
 	t.Parallel()
@@ -97,7 +87,7 @@ func TestLimiters(t *testing.T) {
 
 func TestMemoryFakeClock(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := testenv.NewClock(time.Unix(1_700_000_000, 0))
 	l := ratelimit.NewMemory(ratelimit.MemoryConfig{NowFunc: clock.Now})
 	lim := ratelimit.Limit{Rate: 1, Burst: 2}
 	ctx := context.Background()
@@ -118,7 +108,7 @@ func TestMemoryFakeClock(t *testing.T) {
 
 func TestMemoryBoundsKeys(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := testenv.NewClock(time.Unix(1_700_000_000, 0))
 	l := ratelimit.NewMemory(ratelimit.MemoryConfig{NowFunc: clock.Now, MaxKeys: 64})
 	lim := ratelimit.Limit{Rate: 100, Burst: 1}
 	for i := range 10000 {

@@ -3,7 +3,6 @@ package replay_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,15 +13,6 @@ import (
 	"github.com/keyward/keyward/internal/replay/replaytest"
 	"github.com/keyward/keyward/internal/testenv"
 )
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 func TestMemory(t *testing.T) {
 	t.Parallel()
@@ -83,7 +73,7 @@ func TestMemoryRefusesWhenFull(t *testing.T) {
 
 func TestMemoryFakeClock(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := testenv.NewClock(time.Unix(1_700_000_000, 0))
 	advance := clock.Advance
 	s, err := replay.NewMemory(replay.MemoryConfig{NowFunc: clock.Now})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/testenv"
 )
 
 // testBundle is what each test of the suite starts with: a store with one
@@ -14,7 +15,7 @@ import (
 type testBundle struct {
 	st       *store.Store
 	driver   store.Driver
-	clock    *Clock
+	clock    *testenv.Clock
 	notifier *Notifier
 
 	system, admin, dev, dev2     context.Context

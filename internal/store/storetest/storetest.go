@@ -16,35 +16,17 @@ import (
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/seal"
 	"github.com/keyward/keyward/internal/store"
+	"github.com/keyward/keyward/internal/testenv"
 )
 
 // OpenFunc returns a fresh, migrated, empty database for one test; the
 // driver is closed by the test (through [store.Store.Close]).
 type OpenFunc func(tb testing.TB) store.Driver
 
-// Clock is a settable clock for [store.Config.NowFunc].
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// NewClock returns a clock stopped at a fixed instant.
-func NewClock() *Clock {
-	return &Clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// NewClock returns the suite's clock, stopped at a fixed instant, for
+// [store.Config.NowFunc].
+func NewClock() *testenv.Clock {
+	return testenv.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // Sent is one call of a [Notifier].
@@ -91,7 +73,7 @@ func MustSealer(tb testing.TB) *seal.Sealer {
 
 // MustNew opens a Store on d with the test sealer, clock and notifier, and
 // closes it when tb ends.
-func MustNew(tb testing.TB, d store.Driver, clock *Clock, notifier credential.Notifier) *store.Store {
+func MustNew(tb testing.TB, d store.Driver, clock *testenv.Clock, notifier credential.Notifier) *store.Store {
 	tb.Helper()
 	cfg := &store.Config{Sealer: MustSealer(tb), Notifier: notifier}
 	if clock != nil {
