@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -110,16 +111,52 @@ type goPeer struct {
 	id     string
 }
 
-// dialRTC opens /rtc; on a refused upgrade it returns the status and code.
+// dialRTC opens /rtc with tok in Authorization and reads it; on a refused
+// upgrade it returns the status and code.
 func dialRTC(t *testing.T, base, tok string) (*goPeer, int, string) {
 	t.Helper()
-	h := http.Header{}
-	h.Set("Authorization", "Bearer "+tok)
-	return dialSocket(t, "ws"+strings.TrimPrefix(base, "http")+"/rtc", h)
+	return dialSocket(t, rtcURL(base, ""), bearer(tok))
 }
 
 // dialSocket is dialRTC of a whole URL and header.
 func dialSocket(t *testing.T, u string, h http.Header) (*goPeer, int, string) {
+	t.Helper()
+	c, st, code := dialWS(t, u, h)
+	if c == nil {
+		return nil, st, code
+	}
+	return readPeer(t, c), st, ""
+}
+
+// dialConn opens /rtc?query, with tok (unless "") in Authorization, and
+// does not read it; on a refused upgrade it returns nil, the status and
+// the code.
+func dialConn(t *testing.T, base, query, tok string) (*websocket.Conn, int, string) {
+	t.Helper()
+	return dialWS(t, rtcURL(base, query), bearer(tok))
+}
+
+// rtcURL is the WebSocket URL of base's /rtc?query.
+func rtcURL(base, query string) string {
+	u := "ws" + strings.TrimPrefix(base, "http") + "/rtc"
+	if query != "" {
+		u += "?" + query
+	}
+	return u
+}
+
+// bearer is a header with tok in Authorization (none when tok is "").
+func bearer(tok string) http.Header {
+	h := http.Header{}
+	if tok != "" {
+		h.Set("Authorization", "Bearer "+tok)
+	}
+	return h
+}
+
+// dialWS opens the WebSocket u without reading it; on a refused upgrade it
+// returns nil, the status and the envelope's code.
+func dialWS(t *testing.T, u string, h http.Header) (*websocket.Conn, int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -133,6 +170,14 @@ func dialSocket(t *testing.T, u string, h http.Header) (*goPeer, int, string) {
 		json.Unmarshal(raw, &env)
 		return nil, res.StatusCode, env.Params.Err
 	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c, http.StatusSwitchingProtocols, ""
+}
+
+// readPeer reads c's frames (of any size: the server relays frames up to
+// 64 KiB, more than coder/websocket reads by default) into a goPeer.
+func readPeer(t *testing.T, c *websocket.Conn) *goPeer {
+	c.SetReadLimit(-1)
 	p := &goPeer{t: t, c: c, frames: make(chan map[string]any, 1024), done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
@@ -147,8 +192,83 @@ func dialSocket(t *testing.T, u string, h http.Header) (*goPeer, int, string) {
 			p.frames <- m
 		}
 	}()
-	t.Cleanup(func() { c.CloseNow() })
-	return p, 101, ""
+	return p
+}
+
+// joinRTC opens /rtc?query (no Authorization) and reads it.
+func joinRTC(t *testing.T, base, query string) (*goPeer, int, string) {
+	t.Helper()
+	return dialSocket(t, rtcURL(base, query), http.Header{})
+}
+
+// closeReason is the reason of the close frame behind err, or "".
+func closeReason(err error) string {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	return ""
+}
+
+// roomPeers is GET /v1/rooms/{id}/peers.
+type roomPeers struct {
+	Peers, Waiting []struct {
+		PeerID string `json:"peer_id"`
+		UserID string `json:"user_id"`
+	}
+}
+
+// peersOf returns the live peers and lobby of room.
+func peersOf(t *testing.T, n *node, c creds, room string) (int, roomPeers) {
+	t.Helper()
+	r := n.call(c, "GET", "/v1/rooms/"+room+"/peers", nil)
+	var out roomPeers
+	if r.Status == 200 {
+		r.field("peers", &out.Peers)
+		r.field("waiting", &out.Waiting)
+	}
+	return r.Status, out
+}
+
+// validate answers GET /rtc/validate?query: the status and the code.
+func validate(t *testing.T, base, query string) (int, string) {
+	t.Helper()
+	res, err := http.Get(base + "/rtc/validate?" + query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var env struct{ Params struct{ Err string } }
+	json.NewDecoder(res.Body).Decode(&env)
+	return res.StatusCode, env.Params.Err
+}
+
+// closedWith waits for p's socket to end and returns its close code.
+func (p *goPeer) closedWith() websocket.StatusCode {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		p.t.Fatalf("socket still open after 30 s")
+	}
+	return websocket.CloseStatus(p.err)
+}
+
+// next returns p's next frame, whatever its type.
+func (p *goPeer) next() map[string]any {
+	p.t.Helper()
+	select {
+	case m := <-p.frames:
+		return m
+	case <-p.done:
+		if len(p.frames) > 0 {
+			return <-p.frames
+		}
+		p.t.Fatalf("socket closed (%v) while waiting for a frame", p.err)
+	case <-time.After(30 * time.Second):
+		p.t.Fatalf("no frame within 30 s")
+	}
+	return nil
 }
 
 func (p *goPeer) expect(typ string) map[string]any {
@@ -358,18 +478,17 @@ func TestRoomsRefusals(t *testing.T) {
 		{"unknown role", mk(app().SetRole("HOST")), 403, "ROLE_UNKNOWN"},
 		{"crawler-only apikey", mk(token.New(token.APIKey, key, secret).SetKeyID(admin.KID).SetRoom(room).SetUser("u").SetRoles("crawler")), 403, "PERMISSION_DENIED"},
 	} {
-		res, err := http.Get(n.URL + "/rtc/validate?access_token=" + url.QueryEscape(c.tok))
-		if err != nil {
-			t.Fatal(err)
+		q := "access_token=" + url.QueryEscape(c.tok)
+		if st, code := validate(t, n.URL, q); st != c.status || code != c.code {
+			t.Errorf("%s: /rtc/validate %d %s, want %d %s", c.name, st, code, c.status, c.code)
 		}
-		var env struct{ Params struct{ Err string } }
-		json.NewDecoder(res.Body).Decode(&env)
-		res.Body.Close()
-		if res.StatusCode != c.status || env.Params.Err != c.code {
-			t.Errorf("%s: /rtc/validate %d %s, want %d %s", c.name, res.StatusCode, env.Params.Err, c.status, c.code)
-		}
+		// /rtc refuses before the upgrade, with the token in the header
+		// (servers, Node) and in the query (browsers).
 		if p, st, code := dialRTC(t, n.URL, c.tok); p != nil || st != c.status || code != c.code {
 			t.Errorf("%s: /rtc %d %s, want %d %s before the upgrade", c.name, st, code, c.status, c.code)
+		}
+		if p, st, code := dialConn(t, n.URL, q, ""); p != nil || st != c.status || code != c.code {
+			t.Errorf("%s: /rtc?access_token= %d %s, want %d %s before the upgrade", c.name, st, code, c.status, c.code)
 		}
 	}
 
@@ -377,10 +496,10 @@ func TestRoomsRefusals(t *testing.T) {
 	const maxPeers = 5
 	full := makeRoom(t, n, admin, "full", maxPeers)
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		in    int
-		codes = map[string]int{}
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		joined []*goPeer
+		codes  = map[string]int{}
 	)
 	for i := range maxPeers + 5 {
 		tok := mk(app().SetRoom(full).SetUser(fmt.Sprintf("p%d", i)))
@@ -389,24 +508,36 @@ func TestRoomsRefusals(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			if p != nil {
-				in++
+				joined = append(joined, p)
 			} else {
 				codes[code]++
 			}
 		})
 	}
 	wg.Wait()
-	if in != maxPeers || codes["ROOM_FULL"] != 5 {
-		t.Fatalf("%d at once into max_peers %d: %d in, refusals %v; want exactly %d in and 5 ROOM_FULL", maxPeers+5, maxPeers, in, codes, maxPeers)
+	if len(joined) != maxPeers || codes["ROOM_FULL"] != 5 {
+		t.Fatalf("%d at once into max_peers %d: %d in, refusals %v; want exactly %d in and 5 ROOM_FULL", maxPeers+5, maxPeers, len(joined), codes, maxPeers)
 	}
-	res, err := http.Get(n.URL + "/rtc/validate?access_token=" + url.QueryEscape(mk(app().SetRoom(full).SetUser("late"))))
-	if err != nil {
-		t.Fatal(err)
+	// Each socket let in is in the room: it gets joined.
+	for _, p := range joined {
+		p.expect("joined")
 	}
-	res.Body.Close()
-	if res.StatusCode != 409 {
-		t.Fatalf("validate of a full room: %d, want 409", res.StatusCode)
+	late := "access_token=" + url.QueryEscape(mk(app().SetRoom(full).SetUser("late")))
+	if st, code := validate(t, n.URL, late); st != 409 || code != "ROOM_FULL" {
+		t.Fatalf("validate of a full room: %d %s, want 409 ROOM_FULL", st, code)
 	}
+	if p, st, code := dialConn(t, n.URL, late, ""); p != nil || st != 409 || code != "ROOM_FULL" {
+		t.Fatalf("/rtc of a full room: %d %s, want 409 ROOM_FULL", st, code)
+	}
+	// A slot comes back when a peer leaves.
+	joined[0].send(map[string]any{"type": "leave"})
+	if code := joined[0].closedWith(); code != websocket.StatusNormalClosure {
+		t.Fatalf("leave: closed %d, want 1000", code)
+	}
+	waitFor(t, 30*time.Second, "a slot after a leave", func() bool {
+		st, _ := validate(t, n.URL, late)
+		return st == 200
+	})
 }
 
 // TestRoomsModeration: the lobby, removal, duplicate identity and resume
@@ -442,23 +573,42 @@ func TestRoomsModeration(t *testing.T) {
 	mod.id = selfID(mod.expect("joined"))
 	w1 := join(apikey("w1", "ask_join"))
 	id1 := w1.expect("waiting")["peer_id"].(string)
-	mod.expect("entry_requested")
+	if er := mod.expect("entry_requested"); er["peer"].(map[string]any)["peer_id"] != id1 {
+		t.Fatalf("entry_requested = %v, want %s", er, id1)
+	}
+	// Waiting is not being in: no messages, nobody sees it.
+	w1.send(map[string]any{"type": "message", "message": "let me in"})
+	if e := w1.expect("error"); e["code"] != "PERMISSION_DENIED" {
+		t.Fatalf("a message from the lobby: %v, want PERMISSION_DENIED", e)
+	}
+	if st, body := peersOf(t, n, admin, room); len(body.Peers) != 1 || len(body.Waiting) != 1 || body.Waiting[0].PeerID != id1 {
+		t.Fatalf("peers while w1 waits: %d %+v, want the moderator in and w1 waiting", st, body)
+	}
 	mod.send(map[string]any{"type": "admit", "peer_id": id1, "allow": true})
 	if selfID(w1.expect("joined")) != id1 {
 		t.Fatalf("admitted peer joined with another id")
 	}
+	if pj := mod.expect("peer_joined"); pj["peer"].(map[string]any)["peer_id"] != id1 {
+		t.Fatalf("moderator's peer_joined = %v, want %s", pj, id1)
+	}
 	w2 := join(apikey("w2", "ask_join"))
 	id2 := w2.expect("waiting")["peer_id"].(string)
 	mod.send(map[string]any{"type": "admit", "peer_id": id2, "allow": false})
-	<-w2.done
-	if code := websocket.CloseStatus(w2.err); code != 4003 {
-		t.Fatalf("denied: closed %d, want 4003", code)
+	if code := w2.closedWith(); code != 4003 || closeReason(w2.err) != "ENTRY_DENIED" {
+		t.Fatalf("denied: closed %d %q, want 4003 ENTRY_DENIED", code, closeReason(w2.err))
 	}
 	w3 := join(apikey("w3", "ask_join"))
-	w3.expect("waiting")
-	<-w3.done
-	if code := websocket.CloseStatus(w3.err); code != 4003 {
-		t.Fatalf("lobby timeout: closed %d, want 4003", code)
+	id3 := w3.expect("waiting")["peer_id"].(string)
+	if code := w3.closedWith(); code != 4003 || closeReason(w3.err) != "ENTRY_TIMEOUT" {
+		t.Fatalf("lobby timeout: closed %d %q, want 4003 ENTRY_TIMEOUT", code, closeReason(w3.err))
+	}
+	for {
+		if r := mod.expect("entry_responded"); r["peer_id"] == id3 {
+			if r["decision"] != "timeout" {
+				t.Fatalf("entry_responded = %v, want timeout", r)
+			}
+			break
+		}
 	}
 
 	// Remove: 4001; the same token 401 TOKEN_REVOKED; its resume token
@@ -479,13 +629,12 @@ func TestRoomsModeration(t *testing.T) {
 	if _, st, code := dialRTC(t, n.URL, mk(token.New(token.App, key, secret).SetRoom(room).SetUser("mallory").SetRole("guest"))); st != 401 || code != "TOKEN_REVOKED" {
 		t.Fatalf("new token of the removed identity: %d %s", st, code)
 	}
-	res, err := http.Get(n.URL + "/rtc/validate?resume=" + url.QueryEscape(resume))
-	if err != nil {
-		t.Fatal(err)
+	rq := "resume=" + url.QueryEscape(resume)
+	if st, code := validate(t, n.URL, rq); st != 401 || code != "RESUME_INVALID" {
+		t.Fatalf("/rtc/validate with the resume token of a removed peer: %d %s, want 401 RESUME_INVALID", st, code)
 	}
-	res.Body.Close()
-	if res.StatusCode != 401 {
-		t.Fatalf("resume token of a removed peer: %d, want 401", res.StatusCode)
+	if p, st, code := dialConn(t, n.URL, rq, ""); p != nil || st != 401 || code != "RESUME_INVALID" {
+		t.Fatalf("/rtc with the resume token of a removed peer: %d %s, want 401 RESUME_INVALID", st, code)
 	}
 
 	// Duplicate identity replaces the older session with 4004.
@@ -516,39 +665,93 @@ func TestRoomsModeration(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// A ping after the expiry still gets a fresh resume token.
+	e.send(map[string]any{"type": "ping"})
+	fresh = e.expect("pong")["resume_token"].(string)
 	e.c.CloseNow()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, res2, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(n.URL, "http")+"/rtc?resume="+url.QueryEscape(fresh), nil)
-	if err != nil {
-		status := 0
-		if res2 != nil {
-			status = res2.StatusCode
-		}
-		t.Fatalf("resume after the JWT expired: %v (%d)", err, status)
+	back, st, code := joinRTC(t, n.URL, "resume="+url.QueryEscape(fresh))
+	if back == nil {
+		t.Fatalf("resume after the JWT expired: %d %s", st, code)
 	}
-	defer c.CloseNow()
-	for {
-		_, b, err := c.Read(ctx)
-		if err != nil {
-			t.Fatalf("resumed socket: %v", err)
-		}
-		var m map[string]any
-		json.Unmarshal(b, &m)
-		if m["type"] == "joined" {
-			if selfID(m) != e.id {
-				t.Fatalf("resumed as %s, want peer %s", selfID(m), e.id)
-			}
-			break
-		}
+	if id := selfID(back.expect("joined")); id != e.id {
+		t.Fatalf("resumed as %s, want peer %s", id, e.id)
 	}
 }
 
-// TestRoomsBadInput: malformed, unknown and oversized frames and a flood
-// against a real keyward serve; the other peer is unaffected.
+// TestRoomsRemoveAfterExpiry: a peer whose JWT expired during the session
+// (as DESIGN §9 lets it stay) is removed. Remove still means gone: its
+// resume token is refused, and a new token of its identity is refused
+// while any resume token it was given still works; after that the ban
+// ends and a new token joins.
+func TestRoomsRemoveAfterExpiry(t *testing.T) {
+	t.Parallel()
+	n := startNode(t, "", "--leeway", "1s", "--rooms-resume-ttl", "10s")
+	admin := n.adminCreds()
+	room := makeRoom(t, n, admin, "gone", 0)
+	app := func(user, role string, ttl time.Duration) string {
+		tok, err := token.New(token.App, admin.Key, []byte(admin.Secret)).SetKeyID(admin.KID).
+			SetRoom(room).SetUser(user).SetRole(role).SetTTL(ttl).ToJWT()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	host, _, _ := dialRTC(t, n.URL, app("host", "host", time.Hour))
+	host.expect("joined")
+	short := app("erin", "guest", 2*time.Second)
+	e, st, code := dialRTC(t, n.URL, short)
+	if e == nil {
+		t.Fatalf("erin refused: %d %s", st, code)
+	}
+	e.id = selfID(e.expect("joined"))
+	waitFor(t, 30*time.Second, "erin's JWT to expire", func() bool {
+		st, code := validate(t, n.URL, "access_token="+url.QueryEscape(short))
+		return st == 401 && code == "TOKEN_EXPIRED"
+	})
+	e.send(map[string]any{"type": "ping"})
+	rq := "resume=" + url.QueryEscape(e.expect("pong")["resume_token"].(string))
+	if st, code := validate(t, n.URL, rq); st != 200 {
+		t.Fatalf("erin's fresh resume token: %d %s, want 200", st, code)
+	}
+	if r := n.call(admin, "POST", "/v1/rooms/"+room+"/remove-peer", map[string]any{"peer_id": e.id}); r.Status != 200 {
+		t.Fatalf("remove-peer: %d %s", r.Status, r.Raw)
+	}
+	if code := e.closedWith(); code != 4001 {
+		t.Fatalf("removed: closed %d, want 4001", code)
+	}
+	if st, code := validate(t, n.URL, rq); st != 401 || code != "RESUME_INVALID" {
+		t.Errorf("/rtc/validate with the removed peer's resume token: %d %s, want 401 RESUME_INVALID", st, code)
+	}
+	if p, st, code := dialConn(t, n.URL, rq, ""); p != nil || st != 401 || code != "RESUME_INVALID" {
+		t.Errorf("/rtc with the removed peer's resume token: %d %s, want 401 RESUME_INVALID", st, code)
+	}
+	if p, st, code := dialConn(t, n.URL, "", app("erin", "guest", time.Hour)); p != nil || st != 401 || code != "TOKEN_REVOKED" {
+		t.Fatalf("a new token of the removed identity: %d %s, want 401 TOKEN_REVOKED", st, code)
+	}
+	// The ban ends: a new token of the identity joins again.
+	waitFor(t, 90*time.Second, "the ban to end", func() bool {
+		st, _ := validate(t, n.URL, "access_token="+url.QueryEscape(app("erin", "guest", time.Hour)))
+		return st == 200
+	})
+	if st, code := validate(t, n.URL, rq); st != 401 || code != "RESUME_INVALID" {
+		t.Errorf("the removed peer's resume token after the ban: %d %s, want 401 RESUME_INVALID", st, code)
+	}
+	back, st, code := dialRTC(t, n.URL, app("erin", "guest", time.Hour))
+	if back == nil {
+		t.Fatalf("erin after the ban: %d %s", st, code)
+	}
+	if id := selfID(back.expect("joined")); id == e.id {
+		t.Fatalf("erin came back as the removed peer %s", id)
+	}
+}
+
+// TestRoomsBadInput: malformed, binary, unknown and oversized frames, a
+// flood and a socket that never answers pings, against a real keyward
+// serve (pinging every second, dropping a socket silent for 3 s): each
+// gets a clear error or close, and the room stays healthy.
 func TestRoomsBadInput(t *testing.T) {
 	t.Parallel()
-	n := startNode(t, "")
+	n := startNode(t, "", "--rooms-ping-interval", "1s", "--rooms-ping-timeout", "3s")
 	admin := n.adminCreds()
 	room := makeRoom(t, n, admin, "bad", 0)
 	mk := func(user string) string {
@@ -562,31 +765,134 @@ func TestRoomsBadInput(t *testing.T) {
 	a.id = selfID(a.expect("joined"))
 	b, _, _ := dialRTC(t, n.URL, mk("b"))
 	b.id = selfID(b.expect("joined"))
-	for frame, code := range map[string]string{`{"type":`: "BAD_MESSAGE", `{"type":"warp"}`: "UNKNOWN_TYPE"} {
-		a.c.Write(context.Background(), websocket.MessageText, []byte(frame))
-		if e := a.expect("error"); e["code"] != code {
-			t.Fatalf("frame %s: %v, want %s", frame, e, code)
+	a.expect("peer_joined")
+	write := func(typ websocket.MessageType, frame []byte) {
+		t.Helper()
+		if err := a.c.Write(context.Background(), typ, frame); err != nil {
+			t.Fatalf("write: %v", err)
 		}
 	}
+	// Each bad frame is answered by the very next frame, an error with a
+	// code and a message; the socket stays open.
+	for _, c := range []struct {
+		typ         websocket.MessageType
+		frame, code string
+	}{
+		{websocket.MessageText, `{"type":`, "BAD_MESSAGE"},
+		{websocket.MessageText, `[1,2]`, "BAD_MESSAGE"},
+		{websocket.MessageText, `null`, "BAD_MESSAGE"},
+		{websocket.MessageText, `{"no":"type"}`, "BAD_MESSAGE"},
+		{websocket.MessageText, `{"type":7}`, "BAD_MESSAGE"},
+		{websocket.MessageText, `{"type":"ping"}{"type":"ping"}`, "BAD_MESSAGE"},
+		{websocket.MessageText, `{"type":"mute","muted":"yes"}`, "BAD_MESSAGE"},
+		{websocket.MessageBinary, `{"type":"ping"}`, "BAD_MESSAGE"},
+		{websocket.MessageText, `{"type":"message"}`, "BAD_MESSAGE"},
+		{websocket.MessageText, `{"type":"mute","kind":"smell"}`, "BAD_MESSAGE"},
+		{websocket.MessageText, `{"type":"warp"}`, "UNKNOWN_TYPE"},
+		{websocket.MessageText, "{\"type\":\"\xff\xfe\"}", "UNKNOWN_TYPE"},
+		{websocket.MessageText, `{"type":"remove","peer_id":"` + b.id + `"}`, "PERMISSION_DENIED"},
+	} {
+		write(c.typ, []byte(c.frame))
+		if e := a.next(); e["type"] != "error" || e["code"] != c.code || e["message"] == "" {
+			t.Fatalf("frame %q: %v, want error %s with a message", c.frame, e, c.code)
+		}
+	}
+	// A frame of exactly 64 KiB is a frame like any other.
+	sized := func(size int) []byte {
+		head, tail := `{"type":"message","message":"`, `"}`
+		return []byte(head + strings.Repeat("x", size-len(head)-len(tail)) + tail)
+	}
+	write(websocket.MessageText, sized(64<<10))
+	if m := b.expect("message"); m["from"] != a.id || len(m["message"].(string)) != 64<<10-31 {
+		t.Fatalf("a 64 KiB message arrived as %.80v", m)
+	}
+
+	// A flood of 1,000 messages: a is told RATE_LIMITED; b gets no more of
+	// them than the limit lets through (burst 100, then 50 a second, the
+	// defaults) and is not limited itself.
+	start := time.Now()
 	for i := range 1000 {
-		a.c.Write(context.Background(), websocket.MessageText, fmt.Appendf(nil, `{"type":"message","message":%d}`, i))
+		write(websocket.MessageText, fmt.Appendf(nil, `{"type":"message","message":%d}`, i))
 	}
 	if e := a.expect("error"); e["code"] != "RATE_LIMITED" {
 		t.Fatalf("flood: %v, want RATE_LIMITED", e)
 	}
-	b.send(map[string]any{"type": "message", "message": "unaffected"})
-	// A sender never gets its own messages: the first a receives is b's.
-	if m := a.expect("message"); m["message"] != "unaffected" || m["from"] != b.id {
-		t.Fatalf("a got %v, want b's message", m)
+	stop := make(chan struct{})
+	go func() {
+		// The end mark gets through once the bucket has refilled a little.
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+				a.c.Write(context.Background(), websocket.MessageText, []byte(`{"type":"message","message":"end"}`))
+			}
+		}
+	}()
+	delivered := 0
+	for {
+		m := b.expect("message")
+		if m["message"] == "end" {
+			break
+		}
+		delivered++
 	}
-	a.c.Write(context.Background(), websocket.MessageText, []byte(`{"type":"message","message":"`+strings.Repeat("x", 70<<10)+`"}`))
-	<-a.done
-	if code := websocket.CloseStatus(a.err); code != websocket.StatusMessageTooBig {
+	close(stop)
+	if bound := 100 + 50*time.Since(start).Seconds() + 1; delivered == 0 || float64(delivered) > bound {
+		t.Fatalf("b got %d of the 1,000 flooded messages, want between 1 and %.0f", delivered, bound)
+	}
+	for i := range 5 {
+		b.send(map[string]any{"type": "message", "message": fmt.Sprintf("b%d", i)})
+	}
+	for i := range 5 {
+		if m := a.expect("message"); m["message"] != fmt.Sprintf("b%d", i) || m["from"] != b.id {
+			t.Fatalf("a got %v, want b's message b%d", m, i)
+		}
+	}
+	b.send(map[string]any{"type": "ping"})
+	for m := b.next(); m["type"] != "pong"; m = b.next() {
+		if m["type"] == "error" {
+			t.Fatalf("b, which sent 6 frames, got %v", m)
+		}
+	}
+
+	// One byte over 64 KiB closes the socket with 1009.
+	write(websocket.MessageText, sized(64<<10+1))
+	if code := a.closedWith(); code != websocket.StatusMessageTooBig {
 		t.Fatalf("oversized frame: closed %d, want 1009", code)
 	}
 	if pl := b.expect("peer_left"); pl["peer_id"] != a.id {
 		t.Fatalf("peer_left = %v", pl)
 	}
-	b.send(map[string]any{"type": "ping"})
-	b.expect("pong")
+
+	// A socket that never answers pings (nobody reads it, so no pong goes
+	// out) is dropped with TIMEOUT and closed by the server.
+	z, st, code := dialConn(t, n.URL, "", mk("zombie"))
+	if z == nil {
+		t.Fatalf("zombie refused: %d %s", st, code)
+	}
+	zid := b.expect("peer_joined")["peer"].(map[string]any)["peer_id"]
+	if pl := b.expect("peer_left"); pl["peer_id"] != zid || pl["reason"] != "TIMEOUT" {
+		t.Fatalf("silent socket: peer_left %v, want %s TIMEOUT", pl, zid)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := z.Read(ctx); err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("the server left the silent socket open")
+			}
+			break
+		}
+	}
+	// The room is healthy: b alone is in it, and a newcomer talks to b.
+	if _, body := peersOf(t, n, admin, room); len(body.Peers) != 1 || body.Peers[0].PeerID != b.id {
+		t.Fatalf("peers after the bad input: %+v, want b alone", body)
+	}
+	c, _, _ := dialRTC(t, n.URL, mk("c"))
+	c.id = selfID(c.expect("joined"))
+	c.send(map[string]any{"type": "message", "message": "hi b"})
+	if m := b.expect("message"); m["from"] != c.id || m["message"] != "hi b" {
+		t.Fatalf("b got %v, want c's message", m)
+	}
 }

@@ -155,12 +155,20 @@ type Grant struct {
 }
 
 // banUntil is when a removal of g's identity ends: the token's exp plus
-// leeway, or a day for a token without exp.
+// leeway, or a day for a token without exp — and never before every
+// resume token the peer was given is stale, so that a peer whose token
+// expired during the session (it may stay) cannot resume or rejoin at
+// once.
 func (h *Hub) banUntil(g *Grant) time.Time {
+	now := h.cfg.NowFunc()
 	if g.Expires.IsZero() {
-		return h.cfg.NowFunc().Add(DefaultBanWithoutExp)
+		return now.Add(DefaultBanWithoutExp)
 	}
-	return g.Expires.Add(h.cfg.Leeway)
+	until := g.Expires.Add(h.cfg.Leeway)
+	if stale := now.Add(h.cfg.ResumeTTL); until.Before(stale) {
+		return stale
+	}
+	return until
 }
 
 // Peer is one socket in a room.

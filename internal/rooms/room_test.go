@@ -3,6 +3,7 @@ package rooms
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRoomValidate(t *testing.T) {
@@ -78,6 +79,26 @@ func TestIDs(t *testing.T) {
 	for _, s := range []string{"", "0123456789abcdef0123456", "0123456789ABCDEF01234567", "0123456789abcdef0123456g"} {
 		if IsID(s) {
 			t.Errorf("IsID(%q) = true", s)
+		}
+	}
+}
+
+func TestBanUntil(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	h := &Hub{cfg: HubConfig{Leeway: 10 * time.Second, ResumeTTL: time.Minute, NowFunc: func() time.Time { return now }}}
+	for _, c := range []struct {
+		name string
+		exp  time.Time
+		want time.Time
+	}{
+		{"token valid for an hour: exp + leeway", now.Add(time.Hour), now.Add(time.Hour + 10*time.Second)},
+		{"token without exp: a day", time.Time{}, now.Add(DefaultBanWithoutExp)},
+		{"token that expired during the session: the resume tokens' lifetime", now.Add(-time.Hour), now.Add(time.Minute)},
+		{"token that expires within the resume tokens' lifetime", now.Add(20 * time.Second), now.Add(time.Minute)},
+	} {
+		if got := h.banUntil(&Grant{Expires: c.exp}); !got.Equal(c.want) {
+			t.Errorf("%s: banUntil = %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -122,6 +122,9 @@ type RoomsConfig struct {
 	// PingTimeout is how long a socket that answers no ping is kept.
 	// Default 20s.
 	PingTimeout time.Duration `koanf:"ping_timeout"`
+	// ResumeTTL is how long a resume token works (and the shortest ban of
+	// a removed peer). Default 60s.
+	ResumeTTL time.Duration `koanf:"resume_ttl"`
 	// MessageRate is how many signal frames a peer may send per second;
 	// the burst is twice that. Default 50.
 	MessageRate int `koanf:"message_rate"`
@@ -176,7 +179,7 @@ func Defaults() Config {
 		LogFormat:        "text",
 		ShutdownTimeout:  15 * time.Second,
 		Rooms: RoomsConfig{
-			LobbyTimeout: 60 * time.Second, PingInterval: 10 * time.Second, PingTimeout: 20 * time.Second, MessageRate: 50,
+			LobbyTimeout: 60 * time.Second, PingInterval: 10 * time.Second, PingTimeout: 20 * time.Second, ResumeTTL: 60 * time.Second, MessageRate: 50,
 			LeaseTTL: 10 * time.Second,
 		},
 		RTC: RTCConfig{UDP: "127.0.0.1:0"},
@@ -212,8 +215,8 @@ func (c *Config) Validate() error {
 	if err := c.advertise(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Rooms.LobbyTimeout <= 0 || c.Rooms.PingInterval <= 0 || c.Rooms.PingTimeout < c.Rooms.PingInterval || c.Rooms.MessageRate <= 0 {
-		errs = append(errs, errors.New("rooms: lobby-timeout, ping-interval and message-rate must be positive, ping-timeout at least ping-interval"))
+	if c.Rooms.LobbyTimeout <= 0 || c.Rooms.PingInterval <= 0 || c.Rooms.PingTimeout < c.Rooms.PingInterval || c.Rooms.ResumeTTL <= 0 || c.Rooms.MessageRate <= 0 {
+		errs = append(errs, errors.New("rooms: lobby-timeout, ping-interval, resume-ttl and message-rate must be positive, ping-timeout at least ping-interval"))
 	}
 	if c.RTC.UDP != "off" {
 		host, port, err := net.SplitHostPort(c.RTC.UDP)

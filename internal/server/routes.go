@@ -280,7 +280,7 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 			Media:      media,
 			RevokeFunc: door.RevokeToken, ResumeKey: s.sealer.DeriveKey("rooms resume", 32), Leeway: leeway,
 			LobbyTimeout: s.cfg.Rooms.LobbyTimeout, PingInterval: s.cfg.Rooms.PingInterval, PingTimeout: s.cfg.Rooms.PingTimeout,
-			MessageRate: s.cfg.Rooms.MessageRate, MessageBurst: 2 * s.cfg.Rooms.MessageRate,
+			ResumeTTL: s.cfg.Rooms.ResumeTTL, MessageRate: s.cfg.Rooms.MessageRate, MessageBurst: 2 * s.cfg.Rooms.MessageRate,
 		},
 	})
 	if err != nil {

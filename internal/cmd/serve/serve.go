@@ -102,6 +102,7 @@ file. Many stateless nodes can share one PostgreSQL (--database) and one Redis
 	fl.Duration("rooms-lobby-timeout", d.Rooms.LobbyTimeout, "how long ask_join waits for a moderator")
 	fl.Duration("rooms-ping-interval", d.Rooms.PingInterval, "how often each signal socket is pinged")
 	fl.Duration("rooms-ping-timeout", d.Rooms.PingTimeout, "how long a silent signal socket is kept")
+	fl.Duration("rooms-resume-ttl", d.Rooms.ResumeTTL, "how long a signal socket's resume token works")
 	fl.Int("rooms-message-rate", d.Rooms.MessageRate, "signal frames a peer may send per second (burst: twice that)")
 	fl.Duration("rooms-lease-ttl", d.Rooms.LeaseTTL, "with --redis: how long a dead node's rooms wait before another node takes them")
 	fl.String("rtc-udp", d.RTC.UDP, `the one UDP address of rooms' media (ICE), IP:PORT; "off": rooms without media`)
