@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -28,6 +26,7 @@ import (
 	"github.com/keyward/keyward/internal/blob"
 	"github.com/keyward/keyward/internal/encoding"
 	"github.com/keyward/keyward/internal/fetch"
+	"github.com/keyward/keyward/internal/fetch/fetchtest"
 	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/testenv"
 	"github.com/keyward/keyward/internal/watermark"
@@ -161,46 +160,33 @@ func (s *songServer) add(name string, b []byte) string {
 	return s.srv.URL + "/files/" + name
 }
 
-// recordingNet is the fetcher's resolver and dialer: names resolve from a
+// newNet is the fetcher's resolver and dialer: names resolve from a
 // table, and only 127.0.0.1 (allowed by the test's allow list) is ever
-// dialled; any other attempt is recorded as a failure.
-type recordingNet struct {
-	t       *testing.T
-	mu      sync.Mutex
-	blocked []string
-	rebinds int
-}
-
-func (n *recordingNet) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
-	switch host {
-	case "rebind.test":
-		// A public address for the first answer, the metadata address
-		// after it: a DNS rebinding attack.
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		n.rebinds++
-		if n.rebinds == 1 {
-			return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
-		}
-		return []netip.Addr{netip.MustParseAddr("169.254.169.254")}, nil
-	case "songs.test":
-		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
-	case "meta.test":
-		return []netip.Addr{netip.MustParseAddr("169.254.169.254")}, nil
+// dialled; any other attempt is refused and recorded.
+func newNet() *fetchtest.Net {
+	var mu sync.Mutex
+	rebinds := 0
+	return &fetchtest.Net{
+		Loopback: true,
+		Hosts: map[string][]netip.Addr{
+			"songs.test": {netip.MustParseAddr("127.0.0.1")},
+			"meta.test":  {netip.MustParseAddr("169.254.169.254")},
+		},
+		LookupFunc: func(host string) ([]netip.Addr, error, bool) {
+			if host != "rebind.test" {
+				return nil, nil, false
+			}
+			// A public address for the first answer, the metadata address
+			// after it: a DNS rebinding attack.
+			mu.Lock()
+			defer mu.Unlock()
+			rebinds++
+			if rebinds == 1 {
+				return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil, true
+			}
+			return []netip.Addr{netip.MustParseAddr("169.254.169.254")}, nil, true
+		},
 	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
-func (n *recordingNet) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, _ := net.SplitHostPort(addr)
-	if host != "127.0.0.1" {
-		n.mu.Lock()
-		n.blocked = append(n.blocked, addr)
-		n.mu.Unlock()
-		return nil, fmt.Errorf("test dialer: %s is not loopback", addr)
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, addr)
 }
 
 type testBundle struct {
@@ -208,7 +194,7 @@ type testBundle struct {
 	api     *httptest.Server
 	songs   *songServer
 	marker  *watermark.Marker
-	net     *recordingNet
+	net     *fetchtest.Net
 	blobDir string
 	tempDir string
 	jobsCfg jobs.Config
@@ -238,12 +224,10 @@ func setup(t *testing.T, jc jobs.Config) *testBundle {
 // duration limit.
 func setupLimits(t *testing.T, jc jobs.Config, maxBytes int64, maxDuration time.Duration) *testBundle {
 	t.Helper()
-	b := &testBundle{songs: newSongServer(t), net: &recordingNet{t: t}, blobDir: t.TempDir(), tempDir: t.TempDir()}
+	b := &testBundle{songs: newSongServer(t), net: newNet(), blobDir: t.TempDir(), tempDir: t.TempDir()}
 	t.Cleanup(func() {
-		b.net.mu.Lock()
-		defer b.net.mu.Unlock()
-		if len(b.net.blocked) > 0 {
-			t.Errorf("the fetcher dialled non-loopback addresses: %v", b.net.blocked)
+		if refused := b.net.Refused(); len(refused) > 0 {
+			t.Errorf("the fetcher dialled non-loopback addresses: %v", refused)
 		}
 	})
 	timeout := 1500 * time.Millisecond // the Timeout failure case waits for it

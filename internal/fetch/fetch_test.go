@@ -12,11 +12,11 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/keyward/keyward/internal/fetch"
+	"github.com/keyward/keyward/internal/fetch/fetchtest"
 )
 
 // publicIP is what the fake resolver answers for the test's "public" host;
@@ -37,56 +37,9 @@ func wavBytes(n int) []byte {
 	return b.Bytes()
 }
 
-// fakeNet is an injected resolver and dialer that records every attempt.
-type fakeNet struct {
-	hosts  map[string][]netip.Addr
-	target string // the loopback server that publicIP is sent to
-
-	mu      sync.Mutex
-	dialled []string
-	looked  []string
-}
-
-func (n *fakeNet) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
-	n.mu.Lock()
-	n.looked = append(n.looked, host)
-	n.mu.Unlock()
-	if a, ok := n.hosts[host]; ok {
-		return a, nil
-	}
-	if host == "flaky.test" {
-		return nil, &net.DNSError{Err: "server misbehaving", Name: host, IsTemporary: true}
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
-func (n *fakeNet) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	n.mu.Lock()
-	n.dialled = append(n.dialled, addr)
-	n.mu.Unlock()
-	host, _, _ := net.SplitHostPort(addr)
-	if host != publicIP {
-		return nil, fmt.Errorf("test dialer: refusing to connect to %s", addr)
-	}
-	var d net.Dialer
-	return d.DialContext(ctx, network, n.target)
-}
-
-func (n *fakeNet) attempts() []string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]string(nil), n.dialled...)
-}
-
-func (n *fakeNet) lookups() []string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]string(nil), n.looked...)
-}
-
 type testBundle struct {
 	fetcher *fetch.Fetcher
-	net     *fakeNet
+	net     *fetchtest.Net
 	srv     *httptest.Server
 	base    string // http://song.test:PORT
 }
@@ -130,9 +83,15 @@ func setup(t *testing.T, mutate func(*fetch.Config)) *testBundle {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	fn := &fakeNet{
-		target: srv.Listener.Addr().String(),
-		hosts: map[string][]netip.Addr{
+	fn := &fetchtest.Net{
+		Route: map[string]string{publicIP: srv.Listener.Addr().String()},
+		LookupFunc: func(host string) ([]netip.Addr, error, bool) {
+			if host == "flaky.test" {
+				return nil, &net.DNSError{Err: "server misbehaving", Name: host, IsTemporary: true}, true
+			}
+			return nil, nil, false
+		},
+		Hosts: map[string][]netip.Addr{
 			"song.test":     {netip.MustParseAddr(publicIP)},
 			"meta.test":     {netip.MustParseAddr("169.254.169.254")},
 			"private.test":  {netip.MustParseAddr("10.1.2.3")},
@@ -177,7 +136,7 @@ func TestFetch(t *testing.T) {
 		if res.Format != fetch.FormatWAV || res.Size != int64(buf.Len()) || buf.Len() != len(wavBytes(4000)) {
 			t.Fatalf("Fetch = %+v (%d bytes), want wav of %d bytes", res, buf.Len(), len(wavBytes(4000)))
 		}
-		if got := b.net.attempts(); len(got) != 1 || !strings.HasPrefix(got[0], publicIP+":") {
+		if got := b.net.Dialed(); len(got) != 1 || !strings.HasPrefix(got[0], publicIP+":") {
 			t.Fatalf("dialled %v, want the vetted address %s only", got, publicIP)
 		}
 		if calls == 0 {
@@ -192,7 +151,7 @@ func TestFetch(t *testing.T) {
 		if _, err := b.fetcher.Fetch(context.Background(), url, io.Discard, nil); err != nil {
 			t.Fatalf("Fetch(%s): %v", url, err)
 		}
-		for _, a := range b.net.attempts() {
+		for _, a := range b.net.Dialed() {
 			if strings.HasPrefix(a, "10.") {
 				t.Fatalf("dialled private address %s", a)
 			}
@@ -264,7 +223,7 @@ func TestFetch(t *testing.T) {
 			if tt.want == fetch.ErrNotAudio && buf.Len() != 0 {
 				t.Errorf("Fetch(%s) wrote %d bytes of non-audio", url, buf.Len())
 			}
-			for _, a := range b.net.attempts() {
+			for _, a := range b.net.Dialed() {
 				if !strings.HasPrefix(a, publicIP+":") {
 					t.Errorf("Fetch(%s) dialled %s; only %s may be dialled", url, a, publicIP)
 				}
@@ -439,10 +398,10 @@ func TestNumericHosts(t *testing.T) {
 			if !errors.Is(err, fetch.ErrBlocked) {
 				t.Errorf("Fetch(%s) = %v, want %v (%s)", url, err, fetch.ErrBlocked, tt.addr)
 			}
-			if got := b.net.lookups(); len(got) != 0 {
+			if got := b.net.Lookups(); len(got) != 0 {
 				t.Errorf("Fetch(%s) asked the resolver for %q; a numeric host is an address", url, got)
 			}
-			if got := b.net.attempts(); len(got) != 0 {
+			if got := b.net.Dialed(); len(got) != 0 {
 				t.Errorf("Fetch(%s) dialled %v", url, got)
 			}
 		})
@@ -458,12 +417,12 @@ func TestNumericHosts(t *testing.T) {
 			}
 			b.fetcher.Fetch(context.Background(), url, io.Discard, nil) // the test dialer refuses: no packet is sent
 		}
-		for _, a := range b.net.attempts() {
+		for _, a := range b.net.Dialed() {
 			if a != "127.0.0.1:8123" {
 				t.Errorf("dialled %s, want 127.0.0.1:8123", a)
 			}
 		}
-		if got := b.net.lookups(); len(got) != 0 {
+		if got := b.net.Lookups(); len(got) != 0 {
 			t.Errorf("asked the resolver for %q", got)
 		}
 	})
@@ -476,7 +435,7 @@ func TestNumericHosts(t *testing.T) {
 		if _, err := b.fetcher.Fetch(context.Background(), url, io.Discard, nil); err != nil {
 			t.Fatalf("Fetch(%s): %v", url, err)
 		}
-		if got := b.net.attempts(); len(got) != 1 || got[0] != publicIP+":"+port {
+		if got := b.net.Dialed(); len(got) != 1 || got[0] != publicIP+":"+port {
 			t.Errorf("dialled %v, want %s:%s", got, publicIP, port)
 		}
 	})
@@ -494,7 +453,7 @@ func TestNumericHosts(t *testing.T) {
 			if _, err := b.fetcher.Fetch(context.Background(), url, io.Discard, nil); !errors.Is(err, fetch.ErrURL) {
 				t.Errorf("Fetch(%s) = %v, want %v", url, err, fetch.ErrURL)
 			}
-			if got := b.net.lookups(); len(got) != 0 {
+			if got := b.net.Lookups(); len(got) != 0 {
 				t.Errorf("asked the resolver for %q", got)
 			}
 		})
@@ -524,7 +483,7 @@ func TestCheck(t *testing.T) {
 			t.Errorf("Check(%s) = %v, want %v", tt.url, err, tt.want)
 		}
 	}
-	if got := b.net.attempts(); len(got) != 0 {
+	if got := b.net.Dialed(); len(got) != 0 {
 		t.Errorf("Check dialled %v; it must never connect", got)
 	}
 }
@@ -538,14 +497,14 @@ func FuzzNumericHost(f *testing.F) {
 	for _, h := range []string{"93.184.216.34", "0x5db8d822", "1.2.3.4.5", "08.1", "0x.0x.0x.0x", "1e3", "[::1]", "song.test", ""} {
 		f.Add(h)
 	}
-	fn := &fakeNet{target: "127.0.0.1:9", hosts: map[string][]netip.Addr{}}
+	fn := &fetchtest.Net{Route: map[string]string{publicIP: "127.0.0.1:9"}}
 	fe, err := fetch.New(fetch.Config{Resolver: fn, DialContext: fn.DialContext, Timeout: time.Second})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, host string) {
 		fe.Fetch(context.Background(), "http://"+host+"/", io.Discard, nil)
-		for _, a := range fn.attempts() {
+		for _, a := range fn.Dialed() {
 			ap, err := netip.ParseAddrPort(a)
 			if err != nil || !fetch.Allowed(ap.Addr(), nil) {
 				t.Fatalf("host %q dialled %s", host, a)

@@ -35,14 +35,14 @@ func TestPost(t *testing.T) {
 		{"receiver busy", b.base + "/busy", fetch.ErrStatus, http.StatusServiceUnavailable, true},
 		{"not http", "ftp://song.test/hook", fetch.ErrURL, 0, false},
 	} {
-		before := len(b.net.attempts())
+		before := len(b.net.Dialed())
 		_, err := b.fetcher.Post(ctx, c.url, nil, []byte(`{}`))
 		fe, ok := errors.AsType[*fetch.Error](err)
 		if !errors.Is(err, c.kind) || !ok || fe.StatusCode != c.status || fe.Temporary != c.temporary {
 			t.Fatalf("%s: Post(%s) error = %v, want %v with status %d, temporary %v", c.name, c.url, err, c.kind, c.status, c.temporary)
 		}
 		if c.kind == fetch.ErrBlocked {
-			if dialled := b.net.attempts()[before:]; len(dialled) != 0 {
+			if dialled := b.net.Dialed()[before:]; len(dialled) != 0 {
 				t.Fatalf("%s: the guard dialled %v, want no connection at all", c.name, dialled)
 			}
 		}

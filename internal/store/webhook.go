@@ -158,23 +158,7 @@ func scanWebhook(row interface{ Scan(...any) error }) (*room.WebhookEvent, error
 }
 
 func (s *Store) webhooks(ctx context.Context, step, where string, args ...any) ([]*room.WebhookEvent, error) {
-	rows, err := s.d.ReadDB().QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhook_events `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", step, s.d.InterpretError(err))
-	}
-	defer rows.Close()
-	var out []*room.WebhookEvent
-	for rows.Next() {
-		e, err := scanWebhook(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", step, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", step, s.d.InterpretError(err))
-	}
-	return out, nil
+	return collect(ctx, s, s.d.ReadDB(), step, scanWebhook, `SELECT `+webhookColumns+` FROM webhook_events `+where, args...)
 }
 
 // UnrelayedWebhooks implements [room.Outbox].

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -88,21 +89,11 @@ type Service struct {
 // New validates cfg and returns the service. Register its worker with the
 // job queue's workers before the queue opens, then [Service.Start] it.
 func New(cfg Config) (*Service, error) {
-	if cfg.MaxAttempts == 0 {
-		cfg.MaxAttempts = DefaultMaxAttempts
-	}
-	if cfg.PollInterval == 0 {
-		cfg.PollInterval = DefaultPollInterval
-	}
-	if cfg.WaitInterval == 0 {
-		cfg.WaitInterval = DefaultWaitInterval
-	}
-	if cfg.Retention == 0 {
-		cfg.Retention = DefaultRetention
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
+	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, DefaultMaxAttempts)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, DefaultPollInterval)
+	cfg.WaitInterval = cmp.Or(cfg.WaitInterval, DefaultWaitInterval)
+	cfg.Retention = cmp.Or(cfg.Retention, DefaultRetention)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/fetch"
+	"github.com/keyward/keyward/internal/fetch/fetchtest"
 	"github.com/keyward/keyward/internal/jobs"
 	"github.com/keyward/keyward/internal/room"
 	"github.com/keyward/keyward/internal/store"
@@ -339,35 +339,16 @@ func TestRelayIsIdempotent(t *testing.T) {
 	}
 }
 
-// guardNet is an injected resolver and dialer: names resolve from a
-// table, and the dialer records every attempt and never connects.
-type guardNet struct {
-	mu     sync.Mutex
-	dialed []string
-}
-
-func (g *guardNet) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	switch host {
-	case "metadata.hooks.test":
-		return []netip.Addr{netip.MustParseAddr("169.254.169.254")}, nil
-	case "private.hooks.test":
-		return []netip.Addr{netip.MustParseAddr("10.20.30.40")}, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
-func (g *guardNet) DialContext(_ context.Context, _, addr string) (net.Conn, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.dialed = append(g.dialed, addr)
-	return nil, fmt.Errorf("test dialer: never connects (%s)", addr)
-}
-
 // TestGuardRefuses points webhooks at the metadata service and a private
 // network: the events fail at once, and nothing is ever dialled.
 func TestGuardRefuses(t *testing.T) {
 	t.Parallel()
-	gn := &guardNet{}
+	// Names resolve from a table; the dialer records every attempt and
+	// never connects.
+	gn := &fetchtest.Net{Hosts: map[string][]netip.Addr{
+		"metadata.hooks.test": {netip.MustParseAddr("169.254.169.254")},
+		"private.hooks.test":  {netip.MustParseAddr("10.20.30.40")},
+	}}
 	f, err := fetch.New(fetch.Config{Resolver: gn, DialContext: gn.DialContext, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("fetch.New: %v", err)
@@ -390,9 +371,7 @@ func TestGuardRefuses(t *testing.T) {
 			t.Fatalf("%s: event is %s after %d attempts (%s), want given up after 1 attempt by the guard", url, e.State, e.Attempts, e.LastError)
 		}
 	}
-	gn.mu.Lock()
-	defer gn.mu.Unlock()
-	if len(gn.dialed) != 0 {
-		t.Fatalf("the guard dialled %v, want nothing", gn.dialed)
+	if dialed := gn.Dialed(); len(dialed) != 0 {
+		t.Fatalf("the guard dialled %v, want nothing", dialed)
 	}
 }
