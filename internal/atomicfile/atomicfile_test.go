@@ -12,10 +12,11 @@ import (
 	"github.com/keyward/keyward/internal/atomicfile"
 )
 
-// entries lists the names in dir, to catch leftover temporary files.
-func entries(t *testing.T, dir string) []string {
+// alone fails t unless path's file is all its directory holds (no
+// temporary file left), and returns what the file holds.
+func alone(t *testing.T, path string) string {
 	t.Helper()
-	des, err := os.ReadDir(dir)
+	des, err := os.ReadDir(filepath.Dir(path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,21 +24,27 @@ func entries(t *testing.T, dir string) []string {
 	for _, de := range des {
 		names = append(names, de.Name())
 	}
-	return names
+	if len(names) != 1 || names[0] != filepath.Base(path) {
+		t.Errorf("directory holds %v, want only %s", names, filepath.Base(path))
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestWrite(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "admin.json")
+	path := filepath.Join(t.TempDir(), "admin.json")
 	if err := atomicfile.WriteFile(path, []byte("one"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := atomicfile.WriteFile(path, []byte("two"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path); string(b) != "two" {
-		t.Errorf("after two writes the file holds %q, want %q", b, "two")
+	if got := alone(t, path); got != "two" {
+		t.Errorf("after two writes the file holds %q, want %q", got, "two")
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
@@ -50,18 +57,14 @@ func TestWrite(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Errorf("Write with a failing writer = %v, want it to wrap %v", err, boom)
 	}
-	if b, _ := os.ReadFile(path); string(b) != "two" {
-		t.Errorf("a failed write changed the file to %q", b)
-	}
-	if got := entries(t, dir); len(got) != 1 {
-		t.Errorf("directory holds %v, want only admin.json (no temporary file left)", got)
+	if got := alone(t, path); got != "two" {
+		t.Errorf("a failed write changed the file to %q", got)
 	}
 }
 
 func TestWriteNew(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "master.key")
+	path := filepath.Join(t.TempDir(), "master.key")
 	if err := atomicfile.WriteNewFile(path, []byte("first"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -69,18 +72,14 @@ func TestWriteNew(t *testing.T) {
 	if !errors.Is(err, fs.ErrExist) {
 		t.Errorf("WriteNewFile over an existing file = %v, want fs.ErrExist", err)
 	}
-	if b, _ := os.ReadFile(path); string(b) != "first" {
-		t.Errorf("WriteNewFile replaced the file: it holds %q", b)
-	}
-	if got := entries(t, dir); len(got) != 1 {
-		t.Errorf("directory holds %v, want only master.key", got)
+	if got := alone(t, path); got != "first" {
+		t.Errorf("WriteNewFile replaced the file: it holds %q", got)
 	}
 }
 
 func TestWriteNewRace(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "admin.json")
+	path := filepath.Join(t.TempDir(), "admin.json")
 	const n = 8
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -100,7 +99,5 @@ func TestWriteNewRace(t *testing.T) {
 	if won != 1 {
 		t.Errorf("%d writers created the file, want exactly 1", won)
 	}
-	if got := entries(t, dir); len(got) != 1 {
-		t.Errorf("directory holds %v, want only admin.json", got)
-	}
+	alone(t, path)
 }
