@@ -81,12 +81,7 @@ func lastLine(s string) string {
 }
 
 func decodeFile(path string) (*audio.Buffer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return audio.Decode(f, audio.FormatUnknown, audio.Limits{MaxDuration: 2 * time.Hour})
+	return audio.DecodeFile(path, audio.Limits{MaxDuration: 2 * time.Hour})
 }
 
 // viaFFmpeg encodes in with the given ffmpeg codec arguments into ext and

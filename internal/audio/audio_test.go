@@ -130,14 +130,9 @@ func TestFLACWithReferenceTool(t *testing.T) {
 
 func mustDecodeFile(t *testing.T, path string) *audio.Buffer {
 	t.Helper()
-	f, err := os.Open(path)
+	b, err := audio.DecodeFile(path, audio.Limits{})
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := audio.Decode(f, audio.FormatUnknown, audio.Limits{})
-	if err != nil {
-		t.Fatalf("Decode(%s): %v", filepath.Base(path), err)
 	}
 	return b
 }

@@ -30,14 +30,9 @@ type song struct {
 
 func decodeFile(t testing.TB, path string) *audio.Buffer {
 	t.Helper()
-	f, err := os.Open(path)
+	b, err := audio.DecodeFile(path, audio.Limits{})
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := audio.Decode(f, audio.FormatUnknown, audio.Limits{})
-	if err != nil {
-		t.Fatalf("decode %s: %v", filepath.Base(path), err)
 	}
 	return b
 }
