@@ -10,14 +10,13 @@ package admin
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/keyward/keyward/internal/cmd/connect"
+	"github.com/keyward/keyward/internal/cmd/apicmd"
 	"github.com/keyward/keyward/internal/cmd/factory"
 )
 
 // NewCmdAdmin builds the "admin" command group.
 func NewCmdAdmin(f *factory.Factory) *cobra.Command {
-	conn := &connect.Flags{}
-	cmd := &cobra.Command{
+	return apicmd.Group(f, &cobra.Command{
 		Use:   "admin <command>",
 		Short: "Manage a running keyward server: accounts, groups, requests, credentials",
 		Long: `Manage a running keyward server through its management API.
@@ -35,10 +34,5 @@ prints JSON (--json=FIELDS picks fields). Exit status: 0 ok, 1 error, 2 usage,
 		Example: `  keyward admin --credentials keyward-data/admin.json group list
   keyward admin credential create --groups encoding --name ci --json
   keyward admin request approve 12 --note "welcome"`,
-	}
-	conn.Bind(cmd.PersistentFlags())
-
-	cmd.AddCommand(newCmdWhoami(f, conn), newCmdAccount(f, conn), newCmdGroup(f, conn), newCmdRequest(f, conn),
-		newCmdCredential(f, conn), newCmdAudit(f, conn), newCmdNotification(f, conn), newCmdUsage(f, conn))
-	return cmd
+	}, newCmdWhoami, newCmdAccount, newCmdGroup, newCmdRequest, newCmdCredential, newCmdAudit, newCmdNotification, newCmdUsage)
 }

@@ -30,10 +30,7 @@ func newCmdAccountList(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	var lo client.ListAccountsOptions
 	cmd := &cobra.Command{Use: "list", Short: "List accounts (admin)"}
 	cliflag.StringEnum(cmd, &lo.Role, "role", "", "", []string{client.RoleAdmin, client.RoleDeveloper}, "only accounts of this role")
-	return apicmd.List(f, conn, cmd, &lo.PageOptions, accountKind,
-		func(ctx context.Context, c *client.Client) (*client.AccountPage, error) {
-			return c.ListAccounts(ctx, &lo)
-		},
+	return apicmd.List(f, conn, cmd, &lo, &lo.PageOptions, accountKind, (*client.Client).ListAccounts,
 		func(p *client.AccountPage) ([]*client.Account, string) { return p.Accounts, p.NextCursor })
 }
 
@@ -192,10 +189,7 @@ func newCmdRequestList(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	cliflag.StringEnum(cmd, &lo.Status, "status", "s", "",
 		[]string{client.RequestPending, client.RequestApproved, client.RequestRejected, client.RequestWithdrawn}, "only requests with this status")
 	cmd.Flags().Int64Var(&lo.Account, "account", 0, "only this account's requests")
-	return apicmd.List(f, conn, cmd, &lo.PageOptions, requestKind,
-		func(ctx context.Context, c *client.Client) (*client.RequestPage, error) {
-			return c.ListRequests(ctx, &lo)
-		},
+	return apicmd.List(f, conn, cmd, &lo, &lo.PageOptions, requestKind, (*client.Client).ListRequests,
 		func(p *client.RequestPage) ([]*client.AccessRequest, string) { return p.Requests, p.NextCursor })
 }
 
@@ -331,10 +325,7 @@ func newCmdCredentialList(f *factory.Factory, conn *connect.Flags) *cobra.Comman
 	}
 	cmd.Flags().Int64Var(&lo.Owner, "owner", 0, "only this account's credentials")
 	cliflag.StringEnum(cmd, &lo.Status, "status", "s", "", []string{client.CredentialActive, client.CredentialRevoked}, "only credentials with this status")
-	return apicmd.List(f, conn, cmd, &lo.PageOptions, credentialKind,
-		func(ctx context.Context, c *client.Client) (*client.CredentialPage, error) {
-			return c.ListCredentials(ctx, &lo)
-		},
+	return apicmd.List(f, conn, cmd, &lo, &lo.PageOptions, credentialKind, (*client.Client).ListCredentials,
 		func(p *client.CredentialPage) ([]*client.Credential, string) { return p.Credentials, p.NextCursor })
 }
 
@@ -503,8 +494,7 @@ func newCmdAudit(f *factory.Factory, conn *connect.Flags) *cobra.Command {
 	fl.StringVar(&lo.TargetKind, "target-kind", "", "only actions on this kind: account, group, request, credential, notification")
 	fl.StringVar(&lo.TargetID, "target-id", "", "only actions on this object")
 	cmd := &cobra.Command{Use: "audit <command>", Short: "Read the audit log"}
-	cmd.AddCommand(apicmd.List(f, conn, list, &lo.PageOptions, auditKind,
-		func(ctx context.Context, c *client.Client) (*client.AuditPage, error) { return c.ListAudit(ctx, &lo) },
+	cmd.AddCommand(apicmd.List(f, conn, list, &lo, &lo.PageOptions, auditKind, (*client.Client).ListAudit,
 		func(p *client.AuditPage) ([]*client.AuditEntry, string) { return p.Entries, p.NextCursor }))
 	return cmd
 }
@@ -528,10 +518,7 @@ func newCmdNotificationList(f *factory.Factory, conn *connect.Flags) *cobra.Comm
 		},
 	}
 	cmd.Flags().BoolVarP(&lo.Unread, "unread", "u", false, "only unread notifications")
-	return apicmd.List(f, conn, cmd, &lo.PageOptions, notificationKind,
-		func(ctx context.Context, c *client.Client) (*client.NotificationPage, error) {
-			return c.ListNotifications(ctx, &lo)
-		},
+	return apicmd.List(f, conn, cmd, &lo, &lo.PageOptions, notificationKind, (*client.Client).ListNotifications,
 		func(p *client.NotificationPage) ([]*client.Notification, string) {
 			unread = p.Unread
 			return p.Notifications, p.NextCursor

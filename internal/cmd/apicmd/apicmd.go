@@ -200,11 +200,24 @@ func Ask(io *iostreams.IOStreams, yes bool, question string) error {
 	return cmderror.ErrCancel
 }
 
-// List finishes cmd as a paged list of k: call fetches the page that page
-// describes, items takes its objects and the next page's cursor. It adds
-// --limit, --cursor and --all (every page), and prints a table or JSON,
-// with a hint on stderr when more pages follow.
-func List[P, T any](f *factory.Factory, conn *connect.Flags, cmd *cobra.Command, page *client.PageOptions, k Kind[T], call func(ctx context.Context, c *client.Client) (P, error), items func(P) ([]T, string)) *cobra.Command {
+// Group finishes cmd as a group of API commands: it adds the connection
+// flags (package connect) for all of them and the commands each of newCmds
+// builds.
+func Group(f *factory.Factory, cmd *cobra.Command, newCmds ...func(*factory.Factory, *connect.Flags) *cobra.Command) *cobra.Command {
+	conn := &connect.Flags{}
+	conn.Bind(cmd.PersistentFlags())
+	for _, newCmd := range newCmds {
+		cmd.AddCommand(newCmd(f, conn))
+	}
+	return cmd
+}
+
+// List finishes cmd as a paged list of k: list (a client method such as
+// (*client.Client).ListRooms) fetches the page that opts, whose paging
+// fields are page, describes, and items takes its objects and the next
+// page's cursor. It adds --limit, --cursor and --all (every page), and
+// prints a table or JSON, with a hint on stderr when more pages follow.
+func List[O, P, T any](f *factory.Factory, conn *connect.Flags, cmd *cobra.Command, opts *O, page *client.PageOptions, k Kind[T], list func(*client.Client, context.Context, *O) (P, error), items func(P) ([]T, string)) *cobra.Command {
 	var every bool
 	cmd.Aliases = append(cmd.Aliases, "ls")
 	if cmd.Args == nil {
@@ -227,7 +240,7 @@ func List[P, T any](f *factory.Factory, conn *connect.Flags, cmd *cobra.Command,
 	return bind(f, conn, cmd, k.Fields, func(o *Options, c *client.Client) error {
 		var all []T
 		for {
-			p, err := call(o.Context(), c)
+			p, err := list(c, o.Context(), opts)
 			if err != nil {
 				return o.Explain(err)
 			}

@@ -14,6 +14,7 @@ import (
 	detectcmd "github.com/keyward/keyward/internal/cmd/detect"
 	encodecmd "github.com/keyward/keyward/internal/cmd/encode"
 	"github.com/keyward/keyward/internal/cmd/factory"
+	"github.com/keyward/keyward/internal/cmd/roomscmd"
 	servecmd "github.com/keyward/keyward/internal/cmd/serve"
 	"github.com/keyward/keyward/internal/cmd/tokencmd"
 	"github.com/keyward/keyward/internal/cmd/watermarkcmd"
@@ -48,6 +49,7 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 	cmd.AddCommand(tokencmd.NewCmdToken(f))
 	cmd.AddCommand(encodecmd.NewCmdEncode(f))
 	cmd.AddCommand(admincmd.NewCmdAdmin(f))
+	cmd.AddCommand(roomscmd.NewCmdRooms(f))
 	cmd.AddCommand(callcmd.NewCmdCall(f))
 	cmd.AddCommand(watermarkcmd.NewCmdWatermark(f))
 	cmd.AddCommand(detectcmd.NewCmdDetect(f))
