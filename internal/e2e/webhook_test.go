@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/testenv"
 	"github.com/keyward/keyward/internal/webhook"
 	"github.com/keyward/keyward/token"
 )
@@ -64,10 +65,21 @@ func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // same data: every event arrives, once, signed, in order.
 func TestWebhooksSurviveKillNine(t *testing.T) {
 	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		webhooksSurviveKillNine(t)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		webhooksSurviveKillNine(t, "--database", testenv.Postgres(t))
+	})
+}
+
+func webhooksSurviveKillNine(t *testing.T, args ...string) {
 	rc := &hookReceiver{down: true}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
-	n := startNode(t, "", "--fetch-allow", "127.0.0.1/32", "--rtc-udp", "off")
+	n := startNode(t, "", append([]string{"--fetch-allow", "127.0.0.1/32", "--rtc-udp", "off"}, args...)...)
 	admin := n.adminCreds()
 	r := n.call(admin, "POST", "/v1/rooms", map[string]any{"name": "hooked", "webhook": map[string]any{"url": srv.URL + "/in"}})
 	if r.Status != 201 {
