@@ -401,10 +401,11 @@ func TestRoomsSeedSamplesJoin(t *testing.T) {
 		t.Fatalf("Go client's peer_joined = %v, want the Node client", pj)
 	}
 
-	// The VideoSDK Node sample with permissions and version 2 → a second
-	// Go client; the Node client sees it arrive.
-	vTok := runSample(t, append(env, "KEYWARD_ROOM="+room, "KEYWARD_USER=vsdk-c"), nodeBin, filepath.Join(interopDir, "node", "apikey_join.js"))
-	goC, st, code := dialRTC(t, n.URL, vTok)
+	// The VideoSDK Node sample with permissions and version 2 added → a
+	// second Go client, which names the room and its participant id in the
+	// URL (the token names neither); the Node client sees it arrive.
+	vTok := runSample(t, env, nodeBin, filepath.Join(interopDir, "node", "apikey_join.js"))
+	goC, st, code := dialSocket(t, rtcURL(n.URL, "room="+room+"&participant=vsdk-c"), bearer(vTok))
 	if goC == nil {
 		t.Fatalf("VideoSDK sample's token refused: %d %s", st, code)
 	}
@@ -459,6 +460,10 @@ func TestRoomsRefusals(t *testing.T) {
 		}
 		return tok
 	}
+	// VideoSDK tokens are refused the same way.
+	vsdk := func() *token.Builder {
+		return token.New(token.APIKey, key, secret).SetKeyID(admin.KID).SetRoom(room).SetUser("v").SetPermissions("allow_join")
+	}
 	now := time.Now()
 	mgmt := newRoomCreds(t, admin).mgmt
 	for _, c := range []struct {
@@ -476,6 +481,11 @@ func TestRoomsRefusals(t *testing.T) {
 		{"another account's room", mk(app().SetRoom(theirs)), 404, "ROOM_NOT_FOUND"},
 		{"disabled room", mk(app().SetRoom(off)), 403, "ROOM_DISABLED"},
 		{"unknown role", mk(app().SetRole("HOST")), 403, "ROLE_UNKNOWN"},
+		{"expired apikey", mk(vsdk().SetIssuedAt(now.Add(-3 * time.Hour)).SetExpiry(now.Add(-2 * time.Hour))), 401, "TOKEN_EXPIRED"},
+		{"apikey of a bad signature", mk(token.New(token.APIKey, key, []byte("a-wrong-secret-a-wrong-secret-32")).SetRoom(room).SetPermissions("allow_join")), 401, "TOKEN_SIGNATURE"},
+		{"apikey for an unknown room", mk(vsdk().SetRoom("no-such-custom-room")), 404, "ROOM_NOT_FOUND"},
+		{"apikey for another account's room", mk(vsdk().SetRoom(theirs)), 404, "ROOM_NOT_FOUND"},
+		{"apikey for a disabled room", mk(vsdk().SetRoom(off)), 403, "ROOM_DISABLED"},
 		{"crawler-only apikey", mk(token.New(token.APIKey, key, secret).SetKeyID(admin.KID).SetRoom(room).SetUser("u").SetRoles("crawler")), 403, "PERMISSION_DENIED"},
 	} {
 		q := "access_token=" + url.QueryEscape(c.tok)

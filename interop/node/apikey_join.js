@@ -1,8 +1,9 @@
 // Seed: shared/seeds/004_53ba05a31d6f03f5.txt, VideoSDK access token, Node.js tab.
 // Changes from the seed text: API_KEY and SECRET_KEY come from the environment
 // (KEYWARD_KEY, KEYWARD_SECRET) instead of the placeholders; the payload gains
-// the fields a join needs: permissions, version 2, roomId and participantId
-// (KEYWARD_ROOM, KEYWARD_USER).
+// the two fields a join needs: permissions and version 2. The token names no
+// room and no participant: the client gives them when it joins
+// (/rtc?room=ROOM&participant=ID).
 var jwt = require("jsonwebtoken");
 var uuid4 = require("uuid4");
 
@@ -15,8 +16,6 @@ jwt.sign(
     apikey: API_KEY,
     permissions: ["allow_join"],
     version: 2,
-    roomId: process.env.KEYWARD_ROOM,
-    participantId: process.env.KEYWARD_USER,
   },
   SECRET_KEY,
   {

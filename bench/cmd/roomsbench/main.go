@@ -3,16 +3,23 @@
 // fresh data directory, and prints
 //
 //   - joins per second and join latency (token minted → "joined" received)
-//     p50 and p99, for -peers peers in -rooms rooms, -concurrency at a time;
+//     p50 and p99, for -peers peers in -rooms rooms, -concurrency at a time,
+//     and the serve process's CPU time (user+sys) per join;
 //   - message fan-out latency p99 in a -fanout-peer room (one sender, every
-//     other peer timestamps each message on arrival);
+//     other peer timestamps each message on arrival), and the serve
+//     process's CPU time per delivered message;
 //   - the server's memory per idle peer: VmRSS of the serve process with
 //     every peer connected and idle, minus VmRSS before the joins, over the
 //     number of peers.
 //
 // Usage (from bench/):
 //
-//	go run ./cmd/roomsbench [-peers 200] [-rooms 20] [-concurrency 20] [-fanout-peers 16] [-messages 200]
+//	go run ./cmd/roomsbench [-peers 200] [-rooms 20] [-concurrency 20] [-fanout-peers 16] [-messages 200] [-rtc-udp off]
+//
+// By default the server runs media, as "keyward serve" does: every joined
+// peer gets the server's WebRTC offer (which these clients never answer),
+// so the figures include making a PeerConnection per peer; -rtc-udp off
+// measures the signal path alone.
 package main
 
 import (
@@ -45,9 +52,10 @@ func main() {
 		concurrency = flag.Int("concurrency", 20, "joins in flight at once")
 		fanoutPeers = flag.Int("fanout-peers", 16, "peers of the fan-out room")
 		messages    = flag.Int("messages", 200, "messages sent in the fan-out room")
+		rtcUDP      = flag.String("rtc-udp", "", `passed to "keyward serve --rtc-udp" ("off": no media); empty: serve's default`)
 	)
 	flag.Parse()
-	if err := run(*peers, *rooms, *concurrency, *fanoutPeers, *messages); err != nil {
+	if err := run(*peers, *rooms, *concurrency, *fanoutPeers, *messages, *rtcUDP); err != nil {
 		fmt.Fprintln(os.Stderr, "roomsbench:", err)
 		os.Exit(1)
 	}
@@ -62,7 +70,7 @@ type server struct {
 	cmd         *exec.Cmd
 }
 
-func start(dir string) (*server, error) {
+func start(dir, rtcUDP string) (*server, error) {
 	bin := filepath.Join(dir, "keyward")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/keyward")
 	build.Dir = ".." // the keyward module; run from bench/
@@ -77,7 +85,11 @@ func start(dir string) (*server, error) {
 	addr := ln.Addr().String()
 	ln.Close()
 	data := filepath.Join(dir, "data")
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", data, "--log-level", "error")
+	argv := []string{"serve", "--listen", addr, "--data", data, "--log-level", "error"}
+	if rtcUDP != "" {
+		argv = append(argv, "--rtc-udp", rtcUDP)
+	}
+	cmd := exec.Command(bin, argv...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -176,18 +188,23 @@ func pct(d []time.Duration, p float64) time.Duration {
 	return d[min(len(d)-1, int(float64(len(d))*p))]
 }
 
-func run(peers, rooms, concurrency, fanoutPeers, messages int) error {
+func run(peers, rooms, concurrency, fanoutPeers, messages int, rtcUDP string) error {
 	dir, err := os.MkdirTemp("", "roomsbench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	s, err := start(dir)
+	s, err := start(dir, rtcUDP)
 	if err != nil {
 		return err
 	}
 	defer func() { s.cmd.Process.Kill(); s.cmd.Wait() }()
 	fmt.Printf("machine: %s, %d CPUs, load %s (figures under this load)\n", machine.CPUModel(), runtime.NumCPU(), machine.LoadAvg())
+	if rtcUDP == "off" {
+		fmt.Println("server: --rtc-udp off (signal only)")
+	} else {
+		fmt.Println("server: with media (a PeerConnection and an offer per peer)")
+	}
 
 	ids := make([]string, rooms)
 	for i := range ids {
@@ -195,9 +212,17 @@ func run(peers, rooms, concurrency, fanoutPeers, messages int) error {
 			return err
 		}
 	}
-	// Let the server settle, then take the idle baseline.
+	// Let the server settle, then take the idle baselines: memory, and the
+	// CPU the server spends with nobody connected (its timers), which the
+	// fan-out figure subtracts.
 	time.Sleep(time.Second)
 	before := s.rss()
+	const idleWindow = 5 * time.Second
+	c := machine.CPUSeconds(s.pid)
+	time.Sleep(idleWindow)
+	idleRate := (machine.CPUSeconds(s.pid) - c) / idleWindow.Seconds()
+	fmt.Printf("idle: serve uses %.1f ms CPU a second with nobody connected\n", 1000*idleRate)
+	cpu0 := machine.CPUSeconds(s.pid)
 
 	var (
 		mu    sync.Mutex
@@ -238,11 +263,13 @@ func run(peers, rooms, concurrency, fanoutPeers, messages int) error {
 	close(work)
 	wg.Wait()
 	elapsed := time.Since(t0)
+	joinCPU := machine.CPUSeconds(s.pid) - cpu0
 	if first != nil {
 		return fmt.Errorf("join: %w", first)
 	}
-	fmt.Printf("joins: %d peers in %d rooms, %d at a time: %.0f joins/s; token→joined p50 %v p99 %v\n",
-		peers, rooms, concurrency, float64(peers)/elapsed.Seconds(), pct(lat, 0.5).Round(10*time.Microsecond), pct(lat, 0.99).Round(10*time.Microsecond))
+	fmt.Printf("joins: %d peers in %d rooms, %d at a time: %.0f joins/s; token→joined p50 %v p99 %v; serve CPU %.2f ms per join\n",
+		peers, rooms, concurrency, float64(peers)/elapsed.Seconds(), pct(lat, 0.5).Round(10*time.Microsecond), pct(lat, 0.99).Round(10*time.Microsecond),
+		1000*joinCPU/float64(peers))
 	time.Sleep(2 * time.Second)
 	after := s.rss()
 	fmt.Printf("memory: serve VmRSS %d KiB idle, %d KiB with %d idle peers: %.1f KiB per idle peer\n",
@@ -310,6 +337,7 @@ func run(peers, rooms, concurrency, fanoutPeers, messages int) error {
 			}
 		}
 	}()
+	cpu1, f0 := machine.CPUSeconds(s.pid), time.Now()
 	for i := range messages {
 		sentMu.Lock()
 		sent[i] = time.Now()
@@ -321,10 +349,11 @@ func run(peers, rooms, concurrency, fanoutPeers, messages int) error {
 		time.Sleep(25 * time.Millisecond)
 	}
 	rwg.Wait()
+	fanCPU := machine.CPUSeconds(s.pid) - cpu1 - idleRate*time.Since(f0).Seconds()
 	if len(fanLat) != messages*(fanoutPeers-1) {
 		return fmt.Errorf("fan-out: %d deliveries, want %d", len(fanLat), messages*(fanoutPeers-1))
 	}
-	fmt.Printf("fan-out: %d messages to %d peers: p50 %v p99 %v\n", messages, fanoutPeers-1,
-		pct(fanLat, 0.5).Round(time.Microsecond), pct(fanLat, 0.99).Round(time.Microsecond))
+	fmt.Printf("fan-out: %d messages to %d peers: p50 %v p99 %v; serve CPU %.1f µs per delivered message (idle use subtracted)\n", messages, fanoutPeers-1,
+		pct(fanLat, 0.5).Round(time.Microsecond), pct(fanLat, 0.99).Round(time.Microsecond), 1e6*fanCPU/float64(len(fanLat)))
 	return nil
 }

@@ -20,7 +20,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -39,6 +38,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keyward/keyward/bench/machine"
 	"github.com/keyward/keyward/internal/rooms/sfu"
 	"github.com/keyward/keyward/internal/rooms/sfu/sfutest"
 	"github.com/pion/rtp/codecs"
@@ -280,18 +280,6 @@ func (s *subscriber) stop() (expected, got int, lat []time.Duration) {
 	return expected, len(s.seqs), s.latencies
 }
 
-func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name, which is in parentheses.
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100 // USER_HZ is 100 on Linux
-}
-
 func run(ns []int, window time.Duration, kbps int, pin bool) error {
 	self, err := os.Executable()
 	if err != nil {
@@ -369,9 +357,9 @@ func run(ns []int, window time.Duration, kbps int, pin bool) error {
 		for _, s := range subs {
 			s.start()
 		}
-		cpu0 := cpuSeconds(cmd.Process.Pid)
+		cpu0 := machine.CPUSeconds(cmd.Process.Pid)
 		time.Sleep(window)
-		cpu1 := cpuSeconds(cmd.Process.Pid)
+		cpu1 := machine.CPUSeconds(cmd.Process.Pid)
 		var expected, got int
 		var lat, firsts []time.Duration
 		for _, s := range subs {
