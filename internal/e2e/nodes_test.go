@@ -163,8 +163,10 @@ func TestRoomsAcrossNodes(t *testing.T) {
 				<-start
 				p, st, code := dialRTC(t, n.URL, tok)
 				if p != nil {
-					p.expect("joined")
 					code = "joined"
+					if _, err := nextFrame(p.frames, p.done, "joined", 30*time.Second); err != nil {
+						code = err.Error()
+					}
 				}
 				mu.Lock()
 				statuses[fmt.Sprintf("%d %s", st, code)]++
@@ -203,7 +205,11 @@ func TestRoomsAcrossNodes(t *testing.T) {
 				for tries := 1; time.Since(killed) < 25*time.Second; tries++ {
 					q, st, _ := dialSocket(t, u, http.Header{})
 					if q != nil {
-						j := q.expect("joined")
+						j, err := nextFrame(q.frames, q.done, "joined", 10*time.Second)
+						if err != nil {
+							t.Errorf("resumed on the survivor: %v", err)
+							break
+						}
 						results <- back{q, j, time.Since(killed), tries}
 						return
 					}

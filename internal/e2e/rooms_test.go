@@ -287,22 +287,32 @@ func (p *goPeer) send(v any) {
 // expectFrame returns the next frame of type typ, skipping others.
 func expectFrame(t *testing.T, frames chan map[string]any, done chan struct{}, typ string) map[string]any {
 	t.Helper()
-	timeout := time.After(30 * time.Second)
+	m, err := nextFrame(frames, done, typ, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// nextFrame is expectFrame for any goroutine: it returns an error instead
+// of failing the test.
+func nextFrame(frames chan map[string]any, done chan struct{}, typ string, within time.Duration) (map[string]any, error) {
+	timeout := time.After(within)
 	for {
 		select {
 		case m := <-frames:
 			if m["type"] == typ {
-				return m
+				return m, nil
 			}
 		case <-done:
 			for len(frames) > 0 {
 				if m := <-frames; m["type"] == typ {
-					return m
+					return m, nil
 				}
 			}
-			t.Fatalf("socket closed while waiting for %q", typ)
+			return nil, fmt.Errorf("socket closed while waiting for %q", typ)
 		case <-timeout:
-			t.Fatalf("no %q frame within 30 s", typ)
+			return nil, fmt.Errorf("no %q frame within %v", typ, within)
 		}
 	}
 }

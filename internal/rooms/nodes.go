@@ -457,8 +457,8 @@ func (n *nodes) call(ctx context.Context, o *owner, c *command, out any) error {
 // calls, or a command to run (in a goroutine of its own: the bus's one
 // receiving goroutine must not wait on the store).
 func (n *nodes) receive(payload string) {
-	var m wire
-	if err := json.Unmarshal([]byte(payload), &m); err != nil || m.ID == "" {
+	m, err := decodeWire(payload)
+	if err != nil {
 		n.log.Warn("rooms: unreadable message between nodes", "err", err)
 		return
 	}
@@ -472,6 +472,29 @@ func (n *nodes) receive(payload string) {
 		return
 	}
 	go n.serve(&m.command)
+}
+
+// decodeWire parses a message of a node's topic: a command needs an id
+// and a known op, a reply an id.
+func decodeWire(payload string) (wire, error) {
+	var m wire
+	if err := json.Unmarshal([]byte(payload), &m); err != nil {
+		return wire{}, fmt.Errorf("rooms: message between nodes: %w", err)
+	}
+	if m.ID == "" {
+		return wire{}, errors.New("rooms: message between nodes without an id")
+	}
+	if !m.Reply {
+		switch m.Op {
+		case opActive, opRemove, opEnd, opSend, opMute, opOccupancy:
+		default:
+			return wire{}, fmt.Errorf("rooms: unknown command %q", m.Op)
+		}
+		if m.From == "" {
+			return wire{}, errors.New("rooms: command without a sender")
+		}
+	}
+	return m, nil
 }
 
 // serve runs a command on this node's hub and sends the reply.

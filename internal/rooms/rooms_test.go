@@ -32,9 +32,10 @@ type bundle struct {
 	mgmtTok, mgmtTok2 string
 }
 
-// setup starts a real server (SQLite) with short lobby and ping times, and
-// makes a developer account with a credential besides the admin's.
-func setup(t *testing.T) *bundle {
+// setup starts a real server (SQLite) with short lobby and ping times (and
+// what opts change), and makes a developer account with a credential
+// besides the admin's.
+func setup(t *testing.T, opts ...func(*server.Config)) *bundle {
 	t.Helper()
 	cfg := server.Defaults()
 	cfg.Listen = "127.0.0.1:0"
@@ -43,6 +44,9 @@ func setup(t *testing.T) *bundle {
 	cfg.Rooms.LobbyTimeout = 2 * time.Second
 	cfg.Rooms.PingInterval = 500 * time.Millisecond
 	cfg.Rooms.PingTimeout = 3 * time.Second
+	for _, o := range opts {
+		o(&cfg)
+	}
 	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

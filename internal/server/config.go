@@ -33,9 +33,9 @@ type Config struct {
 	Redis string `koanf:"redis"`
 	// Advertise is the URL the other nodes reach this one at (with Redis,
 	// a room lives on one node and the others proxy its sockets there).
-	// Default http://LISTEN (with the port picked, for port 0) when
-	// LISTEN names one address; required with Redis when it does not
-	// (0.0.0.0, [::]).
+	// Default http://LISTEN (with the port picked, for port 0); when
+	// LISTEN is every interface (0.0.0.0:PORT), the machine's first
+	// private IPv4 address with PORT.
 	Advertise string `koanf:"advertise"`
 	// FetchAllow lists CIDR ranges the download guard may reach although
 	// they are private or loopback.
@@ -268,13 +268,45 @@ func (c *Config) advertise() error {
 		return nil
 	}
 	host, port, err := net.SplitHostPort(c.Listen)
-	if ip := net.ParseIP(host); err != nil || host == "" || (ip != nil && ip.IsUnspecified()) {
-		return fmt.Errorf("advertise: with --redis, give the URL other nodes reach this node at (--listen %s names no one address)", c.Listen)
+	if err != nil {
+		return nil // Validate reports it
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		// Every interface: the machine's own address (a container's, in
+		// Docker) is what the other nodes reach.
+		own, ok := ownAddress()
+		if !ok || port == "0" {
+			return fmt.Errorf("advertise: with --redis, give the URL other nodes reach this node at (--listen %s names no one address)", c.Listen)
+		}
+		host = own
 	}
 	if port != "0" {
-		c.Advertise = "http://" + c.Listen
+		c.Advertise = "http://" + net.JoinHostPort(host, port)
 	} // else [New] takes the port the listener got
 	return nil
+}
+
+// ownAddress returns this machine's first IPv4 address that is not
+// loopback or link-local, a private one first.
+func ownAddress() (string, bool) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "", false
+	}
+	var public string
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok || ipn.IP.To4() == nil || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() {
+			continue
+		}
+		if ipn.IP.IsPrivate() {
+			return ipn.IP.String(), true
+		}
+		if public == "" {
+			public = ipn.IP.String()
+		}
+	}
+	return public, public != ""
 }
 
 // ConfigKeys returns every key a config file may hold, tables' keys as

@@ -114,3 +114,38 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("Validate = %v, want redis and window errors", err)
 	}
 }
+
+// TestConfigAdvertise: with Redis, each node needs the URL the others
+// reach it at; it is derived from --listen where that names one address.
+func TestConfigAdvertise(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, listen, advertise, redis string
+		want, wantErr                  string
+	}{
+		{"no redis, no advertise", "127.0.0.1:8080", "", "", "", ""},
+		{"from listen", "127.0.0.1:8080", "", "redis://127.0.0.1:6379/0", "http://127.0.0.1:8080", ""},
+		{"port 0: set once listening", "127.0.0.1:0", "", "redis://127.0.0.1:6379/0", "", ""},
+		{"given", "0.0.0.0:8080", "http://10.0.0.5:8080/", "redis://127.0.0.1:6379/0", "http://10.0.0.5:8080", ""},
+		{"every interface, port 0", "0.0.0.0:0", "", "redis://127.0.0.1:6379/0", "", "advertise"},
+		{"not a URL", "127.0.0.1:8080", "10.0.0.5:8080", "redis://127.0.0.1:6379/0", "", "advertise"},
+		{"a path", "127.0.0.1:8080", "http://10.0.0.5:8080/keyward", "", "", "advertise"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := server.Defaults()
+			c.Listen, c.Advertise, c.Redis = tt.listen, tt.advertise, tt.redis
+			err := c.Validate()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Validate = %v, want an error naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || c.Advertise != tt.want {
+				t.Fatalf("Validate = %v, Advertise %q; want nil, %q", err, c.Advertise, tt.want)
+			}
+		})
+	}
+}
