@@ -126,6 +126,16 @@ func TestRoomsAcrossNodes(t *testing.T) {
 		if r.Status != 200 || len(peers) != 2 {
 			t.Fatalf("peers on B: %d %s", r.Status, r.Raw)
 		}
+		r = b.call(admin, "GET", "/v2/active-rooms/"+room, nil)
+		if r.Status != 200 || !strings.Contains(string(r.Raw), pa.id) || !strings.Contains(string(r.Raw), pb.id) {
+			t.Fatalf("active room on B: %d %s", r.Status, r.Raw)
+		}
+		r = b.call(admin, "GET", "/v1/rooms?name=across", nil)
+		var listed []struct{ Peers int }
+		r.field("rooms", &listed)
+		if len(listed) != 1 || listed[0].Peers != 2 {
+			t.Fatalf("room list on B: %s", r.Raw)
+		}
 		r = b.call(admin, "POST", "/v2/active-rooms/"+room+"/send-message", map[string]any{"message": "from REST on B"})
 		if r.Status != 200 {
 			t.Fatalf("send-message on B: %d %s", r.Status, r.Raw)
@@ -178,6 +188,13 @@ func TestRoomsAcrossNodes(t *testing.T) {
 		want := map[string]int{"101 joined": maxPeers, "409 ROOM_FULL": 5}
 		if fmt.Sprint(statuses) != fmt.Sprint(want) {
 			t.Fatalf("%d tries at once on two nodes: %v, want %v", maxPeers+5, statuses, want)
+		}
+		// /rtc/validate asks the owner too, from either node.
+		for _, n := range []*node{a, b} {
+			r := n.raw("GET", "/rtc/validate", "Bearer "+mk(room, "late", "guest"), nil)
+			if r.Status != 409 || r.Params.Err != "ROOM_FULL" {
+				t.Fatalf("validate on %s of the full room: %d %s", n.URL, r.Status, r.Raw)
+			}
 		}
 	})
 
