@@ -229,3 +229,48 @@ func (c *Client) EndRoom(ctx context.Context, id, reason string, lock bool) erro
 	}{reason, lock}
 	return c.do(ctx, http.MethodPost, pathf("/v1/rooms/%s/end", id), nil, body, nil)
 }
+
+// RoomWebhookInfo is a room's webhook as its owner sees it.
+type RoomWebhookInfo struct {
+	// URL receives the events; "" means none.
+	URL string `json:"url"`
+	// Events names the events sent; empty means all.
+	Events []string `json:"events"`
+	// Secret signs every post (X-Keyward-Signature); receivers verify with
+	// it. It is the same on every node and does not change while the
+	// server's master key does not.
+	Secret string `json:"secret"`
+	// SignatureHeader describes the signature header.
+	SignatureHeader string `json:"signature_header"`
+	// Recent holds the room's latest events, newest first.
+	Recent []*WebhookDelivery `json:"recent"`
+}
+
+// WebhookDelivery is one event of a room's webhook and how its delivery
+// went.
+type WebhookDelivery struct {
+	// ID is the event's id, sent as the Webhook-Id header.
+	ID string `json:"id"`
+	// Type is keyward's event name; Name is the one sent (the vendor's for
+	// vendor rooms).
+	Type string `json:"type"`
+	Name string `json:"name"`
+	// URL is where the event goes.
+	URL string `json:"url"`
+	// CreatedAt is when the change happened.
+	CreatedAt time.Time `json:"created_at"`
+	// State is "pending", "delivered" or "failed".
+	State string `json:"state"`
+	// Attempts counts the posts made.
+	Attempts int `json:"attempts"`
+	// FinishedAt is when it was delivered or given up.
+	FinishedAt time.Time `json:"finished_at"`
+	// LastError is why the last failed attempt failed.
+	LastError string `json:"last_error,omitempty"`
+}
+
+// RoomWebhook returns the room's webhook, its signing secret and its latest
+// events with their delivery state (GET /v1/rooms/{id}/webhook).
+func (c *Client) RoomWebhook(ctx context.Context, id string) (*RoomWebhookInfo, error) {
+	return envelope[RoomWebhookInfo](ctx, c, http.MethodGet, pathf("/v1/rooms/%s/webhook", id), nil, nil)
+}

@@ -53,7 +53,7 @@ type WebhookEvent struct {
 	Attempts int `json:"attempts"`
 	// FinishedAt is when the event was delivered or given up (zero while
 	// pending).
-	FinishedAt time.Time `json:"finished_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 	// LastError is why the last failed attempt failed.
 	LastError string `json:"last_error,omitempty"`
 }

@@ -39,7 +39,7 @@ then ./keyward-data/admin.json.`,
 		Example: `  keyward rooms create standup --max-peers 8
   keyward rooms peers 6650f1c2a9e4d1b2c3d4e5f6
   keyward rooms remove-peer 6650f1c2a9e4d1b2c3d4e5f6 --participant mallory --yes`,
-	}, newCmdCreate, newCmdList, newCmdShow, newCmdPeers, newCmdRemovePeer, newCmdEnd, newCmdDisable, newCmdEnable)
+	}, newCmdCreate, newCmdList, newCmdShow, newCmdPeers, newCmdRemovePeer, newCmdEnd, newCmdDisable, newCmdEnable, newCmdWebhook)
 }
 
 // roomKind prints rooms.

@@ -31,7 +31,9 @@ func TestCommands(t *testing.T) {
 			`"sessions":[{"id":"s8","room_id":"` + id + `","started_at":` + ts + `,"ended_at":` + ts + `,"end_reason":"empty","peers":3}]`,
 		"GET /v1/rooms/nope":                    "!404:ROOM_NOT_FOUND no such room",
 		"GET /v1/rooms/" + id + "/peers":        `"session_id":"s9","peers":[` + peer + `],"waiting":[{"peer_id":"p2","user_id":"bob","role":"guest","joined_at":1800000000000}]`,
-		"POST /v1/rooms/" + id + "/remove-peer": `"removed":1`, "POST /v1/rooms/" + id + "/end": `"ended":true`}
+		"POST /v1/rooms/" + id + "/remove-peer": `"removed":1`, "POST /v1/rooms/" + id + "/end": `"ended":true`,
+		"GET /v1/rooms/" + id + "/webhook": `"url":"https://hooks.example/k","events":[],"secret":"whsec_00ff","signature_header":"X-Keyward-Signature: …",` +
+			`"recent":[{"id":"e1","type":"peer.joined","name":"peer.joined","url":"https://hooks.example/k","created_at":` + ts + `,"state":"failed","attempts":12,"finished_at":` + ts + `,"last_error":"503"}]`}
 	cases := []apicmdtest.Case{
 		{CLI: "create standup --max-peers 8 -d daily", TTY: true, On: one, Sent: `POST /v1/rooms {"name":"standup","description":"daily","max_peers":8}`,
 			Out: "~id:          " + id, ErrOut: "=✓ Created room standup (" + id + ")\n"},
@@ -77,6 +79,9 @@ func TestCommands(t *testing.T) {
 
 		{CLI: "disable " + id, TTY: true, On: one, Sent: "POST /v1/rooms/" + id + ` {"enabled":false}`,
 			Out: "~webhook:     https://hooks.example/k peer.joined", ErrOut: "=✓ Disabled room standup (" + id + ")\n"},
+		{CLI: "webhook " + id, On: one, Sent: "GET /v1/rooms/" + id + "/webhook",
+			Out: "url\thttps://hooks.example/k\nevents\tall\nsecret\twhsec_00ff\nevent\te1 peer.joined " + when + " failed, 12 attempts: 503\n"},
+		{CLI: "webhook " + id + " --json=secret", On: one, Sent: "GET /v1/rooms/" + id + "/webhook", Out: `{"secret":"whsec_00ff"}`},
 		{CLI: "enable " + id + " --json=enabled", On: one, Sent: "POST /v1/rooms/" + id + ` {"enabled":true}`, Out: `{"enabled":false}`},
 	}
 	for i := range cases {
