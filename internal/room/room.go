@@ -347,7 +347,8 @@ type Ban struct {
 	RoomID string `json:"room_id"`
 	// Identity is the user_id or participantId banned.
 	Identity string `json:"user_id"`
-	// Until is when the ban ends: the removed token's exp plus leeway.
+	// Until is when the ban ends: the removed token's exp plus leeway, and
+	// never before the removed peer's resume tokens are stale.
 	Until time.Time `json:"until"`
 	// Reason is the remover's reason.
 	Reason string `json:"reason,omitempty"`

@@ -626,8 +626,8 @@ func (h *Hub) Admit(roomID, peerID string, allow bool, by string) error {
 
 // Remove removes a peer (by id) or every peer of a role from room id: each
 // is closed with 4001, its identity banned from the room until its
-// token's exp plus leeway, and its jti revoked. It returns how many were
-// removed.
+// token's exp plus leeway (at least the resume tokens' lifetime: see
+// banUntil), and its jti revoked. It returns how many were removed.
 func (h *Hub) Remove(ctx context.Context, roomID, peerID, role, reason string) (int, error) {
 	l := h.lookup(roomID)
 	if l == nil {

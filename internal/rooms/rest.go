@@ -50,7 +50,7 @@ func (s *Service) Endpoints() []auth.Endpoint {
 		e("POST /v2/rooms/{id}", "rooms.update", "Update, enable or disable a room (100ms shape)", mgmt, vendor(s.handleUpdate100ms)),
 		e("GET /v2/active-rooms/{id}", "rooms.active", "The room's live session and peers (100ms shape)", mgmt, vendor(s.handleActive100ms)),
 		e("GET /v2/active-rooms/{id}/peers", "rooms.active.peers", "The live session's peers (100ms shape)", mgmt, vendor(s.handlePeers100ms)),
-		e("POST /v2/active-rooms/{id}/remove-peers", "rooms.active.remove", "Remove a peer or every peer of a role: closed 4001, banned until its token's exp + leeway, jti revoked", mgmt, vendor(s.removeIn(removed("peers removed")))),
+		e("POST /v2/active-rooms/{id}/remove-peers", "rooms.active.remove", "Remove a peer or every peer of a role: closed 4001, banned until its token's exp + leeway (at least the resume tokens' lifetime), jti revoked", mgmt, vendor(s.removeIn(removed("peers removed")))),
 		e("POST /v2/active-rooms/{id}/end-room", "rooms.active.end", "End the live session (4002); lock disables the room", mgmt, vendor(s.endIn(ended))),
 		e("POST /v2/active-rooms/{id}/send-message", "rooms.active.message", "Send a message to everyone, a role or a peer", mgmt, vendor(s.sendIn(sent))),
 
