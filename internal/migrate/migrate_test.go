@@ -54,6 +54,18 @@ func databases() []database {
 	}
 }
 
+// onEachDatabase runs f as a parallel subtest on a fresh SQLite database
+// and on a fresh PostgreSQL one.
+func onEachDatabase(t *testing.T, f func(t *testing.T, db *sql.DB, dialect migrate.Dialect)) {
+	t.Helper()
+	for _, d := range databases() {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, d.open(t), d.dialect)
+		})
+	}
+}
+
 func count(t *testing.T, db *sql.DB, query string) int {
 	t.Helper()
 	var n int
@@ -65,70 +77,62 @@ func count(t *testing.T, db *sql.DB, query string) int {
 
 func TestUp(t *testing.T) {
 	t.Parallel()
-	for _, d := range databases() {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			db := d.open(t)
-			v1 := both("parta", map[string]string{"00001_a.sql": "-- +goose Up\nCREATE TABLE a (id BIGINT PRIMARY KEY);\n"})
-			if err := migrate.Up(ctx, db, d.dialect, v1); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.Exec(`INSERT INTO a (id) VALUES (1)`); err != nil {
-				t.Fatal(err)
-			}
-			// A later release adds a step and a second part; the first
-			// step is not run again (it would fail: the table exists).
-			v2 := both("parta", map[string]string{
-				"00001_a.sql": "-- +goose Up\nCREATE TABLE a (id BIGINT PRIMARY KEY);\n",
-				"00002_b.sql": "-- +goose Up\nCREATE TABLE b (id BIGINT PRIMARY KEY);\n",
-			})
-			other := both("partb", map[string]string{"00001_c.sql": "-- +goose Up\nCREATE TABLE c (id BIGINT PRIMARY KEY);\n"})
-			for range 2 {
-				if err := migrate.Up(ctx, db, d.dialect, v2, other); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if n := count(t, db, `SELECT COUNT(*) FROM a`) + count(t, db, `SELECT COUNT(*) FROM b`) + count(t, db, `SELECT COUNT(*) FROM c`); n != 1 {
-				t.Errorf("rows in a, b and c: %d, want 1", n)
-			}
-			if n := count(t, db, `SELECT COUNT(*) FROM keyward_parta_migrations WHERE version_id > 0`); n != 2 {
-				t.Errorf("parta versions recorded: %d, want 2", n)
-			}
-			if n := count(t, db, `SELECT COUNT(*) FROM keyward_partb_migrations WHERE version_id > 0`); n != 1 {
-				t.Errorf("partb versions recorded: %d, want 1", n)
-			}
+	onEachDatabase(t, func(t *testing.T, db *sql.DB, dialect migrate.Dialect) {
+		ctx := context.Background()
+		v1 := both("parta", map[string]string{"00001_a.sql": "-- +goose Up\nCREATE TABLE a (id BIGINT PRIMARY KEY);\n"})
+		if err := migrate.Up(ctx, db, dialect, v1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO a (id) VALUES (1)`); err != nil {
+			t.Fatal(err)
+		}
+		// A later release adds a step and a second part; the first
+		// step is not run again (it would fail: the table exists).
+		v2 := both("parta", map[string]string{
+			"00001_a.sql": "-- +goose Up\nCREATE TABLE a (id BIGINT PRIMARY KEY);\n",
+			"00002_b.sql": "-- +goose Up\nCREATE TABLE b (id BIGINT PRIMARY KEY);\n",
 		})
-	}
+		other := both("partb", map[string]string{"00001_c.sql": "-- +goose Up\nCREATE TABLE c (id BIGINT PRIMARY KEY);\n"})
+		for range 2 {
+			if err := migrate.Up(ctx, db, dialect, v2, other); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM a`) + count(t, db, `SELECT COUNT(*) FROM b`) + count(t, db, `SELECT COUNT(*) FROM c`); n != 1 {
+			t.Errorf("rows in a, b and c: %d, want 1", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM keyward_parta_migrations WHERE version_id > 0`); n != 2 {
+			t.Errorf("parta versions recorded: %d, want 2", n)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM keyward_partb_migrations WHERE version_id > 0`); n != 1 {
+			t.Errorf("partb versions recorded: %d, want 1", n)
+		}
+	})
 }
 
 // TestUpRollsBackAFailedStep: a step that fails half-way leaves nothing of
 // itself, and is not recorded.
 func TestUpRollsBackAFailedStep(t *testing.T) {
 	t.Parallel()
-	for _, d := range databases() {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			db := d.open(t)
-			bad := both("part", map[string]string{
-				"00001_ok.sql":  "-- +goose Up\nCREATE TABLE ok (id BIGINT);\n",
-				"00002_bad.sql": "-- +goose Up\nCREATE TABLE half (id BIGINT);\nINSERT INTO missing (id) VALUES (1);\n",
-			})
-			if err := migrate.Up(ctx, db, d.dialect, bad); err == nil || !strings.Contains(err.Error(), "part") {
-				t.Fatalf("Up with a failing step = %v, want an error naming the set", err)
-			}
-			if n := count(t, db, `SELECT COUNT(*) FROM ok`); n != 0 {
-				t.Errorf("table ok: %d rows", n)
-			}
-			if _, err := db.Exec(`SELECT COUNT(*) FROM half`); err == nil {
-				t.Error("the failed step's table exists: the step was not rolled back")
-			}
-			if n := count(t, db, `SELECT MAX(version_id) FROM keyward_part_migrations`); n != 1 {
-				t.Errorf("highest version recorded: %d, want 1", n)
-			}
+	onEachDatabase(t, func(t *testing.T, db *sql.DB, dialect migrate.Dialect) {
+		ctx := context.Background()
+		bad := both("part", map[string]string{
+			"00001_ok.sql":  "-- +goose Up\nCREATE TABLE ok (id BIGINT);\n",
+			"00002_bad.sql": "-- +goose Up\nCREATE TABLE half (id BIGINT);\nINSERT INTO missing (id) VALUES (1);\n",
 		})
-	}
+		if err := migrate.Up(ctx, db, dialect, bad); err == nil || !strings.Contains(err.Error(), "part") {
+			t.Fatalf("Up with a failing step = %v, want an error naming the set", err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM ok`); n != 0 {
+			t.Errorf("table ok: %d rows", n)
+		}
+		if _, err := db.Exec(`SELECT COUNT(*) FROM half`); err == nil {
+			t.Error("the failed step's table exists: the step was not rolled back")
+		}
+		if n := count(t, db, `SELECT MAX(version_id) FROM keyward_part_migrations`); n != 1 {
+			t.Errorf("highest version recorded: %d, want 1", n)
+		}
+	})
 }
 
 func TestSetChecks(t *testing.T) {

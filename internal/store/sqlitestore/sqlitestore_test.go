@@ -128,11 +128,10 @@ func TestNoPlaintextSecrets(t *testing.T) {
 	check("after checkpoint")
 }
 
-// TestReopen checks that data outlives the process's handle, and that a
-// wrong master key is refused when the store opens.
-func TestReopen(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "keyward.db")
+// openWithAdmin opens a store on the SQLite file at path, without a
+// cleanup (the caller closes it, or is killed), and makes its first admin.
+func openWithAdmin(t *testing.T, path string) (*store.Store, *store.EnsureAdminResult) {
+	t.Helper()
 	db, err := sqlitestore.Open(context.Background(), &sqlitestore.Config{Path: path})
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +144,15 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, res
+}
+
+// TestReopen checks that data outlives the process's handle, and that a
+// wrong master key is refused when the store opens.
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "keyward.db")
+	st, res := openWithAdmin(t, path)
 	st.Close()
 
 	st2 := storetest.MustNew(t, MustOpen(t, path), nil, nil)
@@ -214,18 +222,7 @@ func TestKillNineChild(t *testing.T) {
 	if path == "" {
 		t.Skip("child of TestKillNine")
 	}
-	db, err := sqlitestore.Open(context.Background(), &sqlitestore.Config{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.New(context.Background(), db, &store.Config{Sealer: storetest.MustSealer(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := st.EnsureAdmin(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, res := openWithAdmin(t, path)
 	fmt.Printf("created %s\n", res.Credential.Key)
 	admin := credential.NewContextWithActor(context.Background(), &credential.Actor{AccountID: res.Account.ID})
 	for i := 0; ; i++ {
