@@ -67,10 +67,7 @@ func encodingCreds(t *testing.T, n *node) creds {
 // expects the job to complete.
 func TestKillNineWhileEncoding(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	files := songFiles(t, dir, song(180, 2))
-	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer songs.Close()
+	_, files, songs := serveSong(t, 180, 2)
 	n := startNode(t, "", "--fetch-allow", "127.0.0.1/32")
 	app := encodingCreds(t, n)
 
@@ -96,14 +93,7 @@ func TestKillNineWhileEncoding(t *testing.T) {
 		t.Fatal("never caught a job in its encoding stage")
 	}
 	n.start()
-	var a queryAnswer
-	waitFor(t, 120*time.Second, "job resumed after kill -9 completes", func() bool {
-		_, a = n.query(t, app, q)
-		if a.Status == "failed" {
-			t.Fatalf("resumed job failed: %+v", a)
-		}
-		return a.Status == "complete"
-	})
+	a := n.awaitComplete(t, app, q, 120*time.Second, "job resumed after kill -9 completes")
 	if a.Soundlink == "" || a.URL == "" {
 		t.Errorf("complete without a sound link or url: %+v", a)
 	}
@@ -137,14 +127,7 @@ func TestNodeDeathOnPostgres(t *testing.T) {
 	}
 	a.kill()
 	start := time.Now()
-	var ans queryAnswer
-	waitFor(t, 120*time.Second, "node B completes node A's job", func() bool {
-		_, ans = b.query(t, app, q)
-		if ans.Status == "failed" {
-			t.Fatalf("job failed after takeover: %+v", ans)
-		}
-		return ans.Status == "complete"
-	})
+	b.awaitComplete(t, app, q, 120*time.Second, "node B completes node A's job")
 	t.Logf("node B completed the job %v after node A was killed", time.Since(start).Round(time.Second))
 }
 

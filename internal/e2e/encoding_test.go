@@ -22,6 +22,34 @@ import (
 // song is the synthetic music the tests encode.
 func song(seconds int, seed uint64) *audio.Buffer { return audiotest.Song(seconds, seed) }
 
+// serveSong writes song(seconds, seed) as WAV, FLAC and MP3 into a
+// directory of its own and serves that directory from loopback until the
+// test ends: the directory, the files by format, and the server.
+func serveSong(t *testing.T, seconds int, seed uint64) (string, map[string]string, *httptest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	files := songFiles(t, dir, song(seconds, seed))
+	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(songs.Close)
+	return dir, files, songs
+}
+
+// awaitComplete polls job q as c until it completes and returns the
+// complete answer; a failed job, or none within timeout, fails t.
+func (n *node) awaitComplete(t *testing.T, c creds, q string, timeout time.Duration, what string) queryAnswer {
+	t.Helper()
+	var a queryAnswer
+	waitFor(t, timeout, what, func() bool {
+		var r *resp
+		r, a = n.query(t, c, q)
+		if a.Status == "failed" {
+			t.Fatalf("%s: the job failed: %s", what, r.Raw)
+		}
+		return a.Status == "complete"
+	})
+	return a
+}
+
 // songFiles writes the song as WAV, FLAC and MP3 (lame) into dir.
 func songFiles(t *testing.T, dir string, b *audio.Buffer) map[string]string {
 	t.Helper()
@@ -96,10 +124,7 @@ func (n *node) query(t *testing.T, c creds, q string) (*resp, queryAnswer) {
 // /v3/sl/detect. Another app gets no answer about the job.
 func TestEncodingAPI(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	files := songFiles(t, dir, song(40, 1))
-	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer songs.Close()
+	dir, files, songs := serveSong(t, 40, 1)
 
 	n := startNode(t, "", "--fetch-allow", "127.0.0.1/32")
 	admin := n.adminCreds()
@@ -135,15 +160,7 @@ func TestEncodingAPI(t *testing.T) {
 			if r, _ := n.query(t, other, start.Query); r.Status != 404 || strings.Contains(string(r.Raw), "processing") {
 				t.Errorf("other app's query: %d %s", r.Status, r.Raw)
 			}
-			var a queryAnswer
-			waitFor(t, 120*time.Second, format+" encoding complete", func() bool {
-				var r *resp
-				r, a = n.query(t, app, start.Query)
-				if a.Status == "failed" {
-					t.Fatalf("encoding failed: %s", r.Raw)
-				}
-				return a.Status == "complete"
-			})
+			a := n.awaitComplete(t, app, start.Query, 120*time.Second, format+" encoding complete")
 			if a.URL == "" || a.Soundlink == "" {
 				t.Fatalf("complete answer lacks url or soundlink: %+v", a)
 			}
@@ -228,10 +245,7 @@ var _ = fmt.Sprint
 // against a real server and detects the file it saved.
 func TestEncodeCommand(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	files := songFiles(t, dir, song(30, 4))
-	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer songs.Close()
+	dir, files, songs := serveSong(t, 30, 4)
 	n := startNode(t, "", "--fetch-allow", "127.0.0.1/32")
 	app := encodingCreds(t, n)
 	out := filepath.Join(t.TempDir(), "marked.wav")

@@ -3,8 +3,6 @@ package e2e
 import (
 	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,10 +38,7 @@ func TestEncodingOnS3(t *testing.T) {
 		return err == nil
 	})
 
-	dir := t.TempDir()
-	songFiles(t, dir, song(110, 5))
-	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer songs.Close()
+	dir, _, songs := serveSong(t, 110, 5)
 	// The node trusts the bucket's certificate through SSL_CERT_FILE.
 	n := &node{t: t, Data: t.TempDir(), Env: []string{"SSL_CERT_FILE=" + cert.CertFile},
 		Args: []string{"--fetch-allow", "127.0.0.1/32", "--s3-endpoint", "https://" + addr, "--s3-bucket", "songs",
@@ -52,14 +47,7 @@ func TestEncodingOnS3(t *testing.T) {
 	t.Cleanup(n.stop)
 	app := encodingCreds(t, n)
 	q := startJob(t, n, app, songs.URL+"/song.wav", "Bucket Artist")
-	var a queryAnswer
-	waitFor(t, 180*time.Second, "encoding on S3 complete", func() bool {
-		_, a = n.query(t, app, q)
-		if a.Status == "failed" {
-			t.Fatalf("failed: %+v", a)
-		}
-		return a.Status == "complete"
-	})
+	a := n.awaitComplete(t, app, q, 180*time.Second, "encoding on S3 complete")
 	if !strings.HasPrefix(a.URL, "https://"+addr+"/songs/keyward/") || !strings.Contains(a.URL, "X-Amz-Signature=") {
 		t.Fatalf("complete url %q is not a presigned link into the bucket", a.URL)
 	}

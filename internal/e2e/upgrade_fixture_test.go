@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -62,10 +61,7 @@ func TestWriteUpgradeFixture(t *testing.T) {
 }
 
 func writeUpgradeFixture(t *testing.T, out, pgURL string) {
-	dir := t.TempDir()
-	files := songFiles(t, dir, song(6, 11))
-	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer songs.Close()
+	_, files, songs := serveSong(t, 6, 11)
 	data := filepath.Join(out, "data")
 	if err := os.RemoveAll(out); err != nil {
 		t.Fatal(err)
@@ -110,14 +106,7 @@ func writeUpgradeFixture(t *testing.T, out, pgURL string) {
 	st.App, st.AppID = creds{Key: s.Key, Secret: s.Secret, KID: s.KID}, cred.ID
 
 	st.Query = startJob(t, n, st.App, songs.URL+"/"+filepath.Base(files["wav"]), "Fixture Artist")
-	var a queryAnswer
-	waitFor(t, 120*time.Second, "fixture job complete", func() bool {
-		_, a = n.query(t, st.App, st.Query)
-		if a.Status == "failed" {
-			t.Fatalf("fixture job failed: %+v", a)
-		}
-		return a.Status == "complete"
-	})
+	a := n.awaitComplete(t, st.App, st.Query, 120*time.Second, "fixture job complete")
 	st.SoundLink = a.Soundlink
 
 	st.Session = portalSignIn(t, n.URL, st.DevEmail, st.DevPassword)

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -191,19 +190,10 @@ func checkUpgraded(t *testing.T, n *node, st upgradeState) {
 	}
 	var s secretJSON
 	r.field("secret", &s)
-	dir := t.TempDir()
-	files := songFiles(t, dir, song(6, 12))
-	songs := httptest.NewServer(http.FileServer(http.Dir(dir)))
-	defer songs.Close()
+	_, files, songs := serveSong(t, 6, 12)
 	fresh := creds{Key: s.Key, Secret: s.Secret}
 	q := startJob(t, n, fresh, songs.URL+"/"+filepath.Base(files["wav"]), "After Upgrade")
-	waitFor(t, 120*time.Second, "a job started after the upgrade completes", func() bool {
-		_, a := n.query(t, fresh, q)
-		if a.Status == "failed" {
-			t.Fatalf("job after the upgrade failed: %+v", a)
-		}
-		return a.Status == "complete"
-	})
+	n.awaitComplete(t, fresh, q, 120*time.Second, "a job started after the upgrade completes")
 }
 
 // checkMigrationTables checks that each table records applied versions and
