@@ -1,18 +1,15 @@
 package portal_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"github.com/keyward/keyward/internal/server"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/keyward/keyward/internal/server"
+	"github.com/keyward/keyward/internal/server/servertest"
 	"github.com/keyward/keyward/token"
 )
 
@@ -38,30 +35,8 @@ func startServer(t *testing.T) *testServer {
 	// Encoding APIs on a SQLite store of the test's own. The download guard
 	// allows 127.0.0.1, so a start with the test's src (a closed loopback
 	// port) is accepted and its job fails later; nothing leaves loopback.
-	cfg := server.Defaults()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.Data = t.TempDir()
-	cfg.FetchAllow = []string{"127.0.0.1/32"}
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
-	})
-	raw, err := os.ReadFile(filepath.Join(cfg.Data, server.AdminFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var admin server.AdminCredentials
-	if err := json.Unmarshal(raw, &admin); err != nil {
-		t.Fatal(err)
-	}
+	srv := servertest.Start(t, func(c *server.Config) { c.FetchAllow = []string{"127.0.0.1/32"} })
+	_, admin := servertest.Admin(t, srv)
 	return &testServer{URL: srv.URL(), AdminEmail: admin.Email, AdminPassword: admin.Password}
 }
 

@@ -41,19 +41,28 @@ func commandCalls(t *testing.T, rc *goredis.Client) int64 {
 	return n
 }
 
+// onOwnRedis starts a node on a Redis of the test's own and returns the
+// Redis, the node, and an admin client that has made one call (the node's
+// caches are warm).
+func onOwnRedis(t *testing.T) (*testenv.RedisProcess, *server.Server, *client.Client) {
+	t.Helper()
+	rp := testenv.StartRedis(t)
+	srv := mustStartWith(t, func(c *server.Config) { c.Redis = "redis://" + rp.Addr + "/0" })
+	c := adminClient(t, srv)
+	if _, err := c.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return rp, srv, c
+}
+
 // TestNoRedisCallPerReusableToken sends many requests with one management
 // token (it has a jti) to a node on a Redis of the test's own, and counts
 // the commands Redis served meanwhile: a reusable token must not cost a
 // Redis round trip per request.
 func TestNoRedisCallPerReusableToken(t *testing.T) {
 	t.Parallel()
-	rp := testenv.StartRedis(t)
-	srv := mustStartWith(t, func(c *server.Config) { c.Redis = "redis://" + rp.Addr + "/0" })
-	c := adminClient(t, srv)
+	rp, _, c := onOwnRedis(t)
 	ctx := context.Background()
-	if _, err := c.Me(ctx); err != nil { // warm the caches
-		t.Fatal(err)
-	}
 	rc := goredis.NewClient(&goredis.Options{Addr: rp.Addr})
 	defer rc.Close()
 	const n = 200
@@ -75,13 +84,8 @@ func TestNoRedisCallPerReusableToken(t *testing.T) {
 // a message that names Redis.
 func TestRedisDownRefusesOnlySingleUse(t *testing.T) {
 	t.Parallel()
-	rp := testenv.StartRedis(t)
-	srv := mustStartWith(t, func(c *server.Config) { c.Redis = "redis://" + rp.Addr + "/0" })
-	c := adminClient(t, srv)
+	rp, _, c := onOwnRedis(t)
 	ctx := context.Background()
-	if _, err := c.Me(ctx); err != nil {
-		t.Fatal(err)
-	}
 	rp.Stop()
 	if _, err := c.Me(ctx); err != nil {
 		t.Errorf("GET /v1/me with Redis stopped: %v, want it served", err)

@@ -2,30 +2,18 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/server"
+	"github.com/keyward/keyward/internal/server/servertest"
 )
 
 // adminClient returns a client signing with the first admin's credential.
 func adminClient(t *testing.T, srv *server.Server) *client.Client {
 	t.Helper()
-	b, err := os.ReadFile(srv.AdminPath)
-	if err != nil {
-		t.Fatalf("read admin credentials: %v", err)
-	}
-	var creds server.AdminCredentials
-	if err := json.Unmarshal(b, &creds); err != nil {
-		t.Fatalf("admin credentials: %v", err)
-	}
-	c, err := client.New(client.Config{BaseURL: srv.URL(), Key: creds.Key, Secret: creds.Secret, KeyID: creds.KID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, _ := servertest.Admin(t, srv)
 	return c
 }
 
