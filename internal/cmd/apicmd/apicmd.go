@@ -40,20 +40,18 @@ type Options struct {
 	// JSON is the command's --json flag; disabled where it has none.
 	JSON cliflag.JSONExporter
 
-	client func() (*client.Client, *connect.Target, error)
+	// Client resolves the server and credential and returns the API
+	// client.
+	Client func() (*client.Client, error)
+
 	target *connect.Target
 	ctx    context.Context
 }
 
 func newOptions(f *factory.Factory, conn *connect.Flags) *Options {
-	return &Options{IO: f.IOStreams, client: func() (*client.Client, *connect.Target, error) { return f.APIClient(*conn) }}
-}
-
-// Client resolves the server and credential and returns the API client.
-func (o *Options) Client() (*client.Client, error) {
-	c, t, err := o.client()
-	o.target = t
-	return c, err
+	o := &Options{IO: f.IOStreams}
+	o.Client = f.LazyClient(conn, &o.target)
+	return o
 }
 
 // Context is the running command's context.

@@ -55,11 +55,7 @@ func NewCmdCall(f *factory.Factory) *cobra.Command { return newCmdCall(f, nil) }
 
 func newCmdCall(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams}
-	opts.Client = func() (*client.Client, error) {
-		c, t, err := f.APIClient(opts.Conn)
-		opts.target = t
-		return c, err
-	}
+	opts.Client = f.LazyClient(&opts.Conn, &opts.target)
 	cmd := &cobra.Command{
 		Use:   "call METHOD PATH [--arg k=v]... [--profile request|qsh|management]",
 		Short: "Call a keyward API with a properly signed token and print the response",
@@ -142,25 +138,7 @@ func parseArgs(pairs []string, raw string) (map[string]any, error) {
 	if len(pairs) == 0 {
 		return nil, nil
 	}
-	m := make(map[string]any, len(pairs))
-	for _, p := range pairs {
-		if k, v, ok := strings.Cut(p, ":="); ok && k != "" && !strings.Contains(k, "=") {
-			var val any
-			dec := json.NewDecoder(strings.NewReader(v))
-			dec.UseNumber()
-			if err := dec.Decode(&val); err != nil {
-				return nil, cmderror.FlagErrorf("--arg %s: the value after := must be JSON", k)
-			}
-			m[k] = val
-			continue
-		}
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, cmderror.FlagErrorf("--arg %q: want k=v or k:=JSON", p)
-		}
-		m[k] = v
-	}
-	return m, nil
+	return cliflag.ParseArgs(pairs)
 }
 
 func callRun(opts *Options) error {

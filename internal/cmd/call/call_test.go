@@ -56,8 +56,8 @@ func TestNewCmdCall(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := cmdtest.Parse(t, cmdtest.Factory(testClock), newCmdCall, tt.cli, tt.wantErr)
-			if ok && (got.Method != tt.wantMethod || got.Path != tt.wantPath || got.Profile != tt.wantProfile || !reflect.DeepEqual(got.arg, tt.wantArg)) {
+			got, err := cmdtest.Parse(t, cmdtest.Factory(testClock), newCmdCall, tt.cli, tt.wantErr)
+			if err == nil && (got.Method != tt.wantMethod || got.Path != tt.wantPath || got.Profile != tt.wantProfile || !reflect.DeepEqual(got.arg, tt.wantArg)) {
 				t.Errorf("call %s: %s %s %s %#v; want %s %s %s %#v", tt.cli, got.Method, got.Path, got.Profile, got.arg,
 					tt.wantMethod, tt.wantPath, tt.wantProfile, tt.wantArg)
 			}

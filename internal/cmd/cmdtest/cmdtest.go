@@ -25,8 +25,9 @@ func Factory(now time.Time) *factory.Factory {
 // Parse runs the command newCmd builds on f with cli (split as a shell
 // would), with a runF that keeps the options instead of running. With
 // wantErr set the command must fail with an error holding it; otherwise it
-// must succeed. ok reports whether opts are there to check.
-func Parse[T any](t *testing.T, f *factory.Factory, newCmd func(*factory.Factory, func(*T) error) *cobra.Command, cli, wantErr string) (opts *T, ok bool) {
+// must succeed. It returns the options and the command's error: opts are
+// there to check when err is nil.
+func Parse[T any](t *testing.T, f *factory.Factory, newCmd func(*factory.Factory, func(*T) error) *cobra.Command, cli, wantErr string) (opts *T, err error) {
 	t.Helper()
 	cmd := newCmd(f, func(o *T) error { opts = o; return nil })
 	argv, err := shlex.Split(cli)
@@ -43,5 +44,5 @@ func Parse[T any](t *testing.T, f *factory.Factory, newCmd func(*factory.Factory
 	case wantErr == "" && err != nil:
 		t.Fatalf("%s %s: %v", cmd.Name(), cli, err)
 	}
-	return opts, err == nil
+	return opts, err
 }

@@ -78,11 +78,7 @@ func NewCmdDetect(f *factory.Factory) *cobra.Command { return newCmdDetect(f, ni
 
 func newCmdDetect(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams}
-	opts.Client = func() (*client.Client, error) {
-		c, t, err := f.APIClient(opts.Conn)
-		opts.target = t
-		return c, err
-	}
+	opts.Client = f.LazyClient(&opts.Conn, &opts.target)
 	cmd := &cobra.Command{
 		Use:   "detect FILE|URL",
 		Short: "Ask the server which sound link a song carries",

@@ -26,8 +26,8 @@ func TestNewCmdDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.cli, func(t *testing.T) {
 			t.Parallel()
-			got, ok := cmdtest.Parse(t, cmdtest.Factory(time.Now()), newCmdDetect, tt.cli, tt.wantErr)
-			if ok && (got.Src != tt.wantSrc || got.Conn.Server != tt.wantServer || got.Exporter.Enabled() != tt.wantJSON) {
+			got, err := cmdtest.Parse(t, cmdtest.Factory(time.Now()), newCmdDetect, tt.cli, tt.wantErr)
+			if err == nil && (got.Src != tt.wantSrc || got.Conn.Server != tt.wantServer || got.Exporter.Enabled() != tt.wantJSON) {
 				t.Errorf("detect %s: src %q server %q json %v; want %q %q %v", tt.cli, got.Src, got.Conn.Server, got.Exporter.Enabled(), tt.wantSrc, tt.wantServer, tt.wantJSON)
 			}
 		})

@@ -45,8 +45,8 @@ func TestNewCmdStart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := cmdtest.Parse(t, testFactory(), newCmdStart, tt.args, tt.wantErr)
-			if ok && (got.Src != tt.want.Src || got.Artist != tt.want.Artist || got.Out != tt.want.Out || got.Wait != tt.want.Wait) {
+			got, err := cmdtest.Parse(t, testFactory(), newCmdStart, tt.args, tt.wantErr)
+			if err == nil && (got.Src != tt.want.Src || got.Artist != tt.want.Artist || got.Out != tt.want.Out || got.Wait != tt.want.Wait) {
 				t.Errorf("encode %s: options %+v, want %+v", tt.args, got, tt.want)
 			}
 		})

@@ -73,6 +73,17 @@ func (f *Factory) APIClient(fl connect.Flags) (*client.Client, *connect.Target, 
 	return c, t, nil
 }
 
+// LazyClient returns a function that calls [Factory.APIClient] with the
+// flags fl hold when it is called (after flag parsing), and records in *t
+// what it resolved, for [connect.Explain].
+func (f *Factory) LazyClient(fl *connect.Flags, t **connect.Target) func() (*client.Client, error) {
+	return func() (*client.Client, error) {
+		c, resolved, err := f.APIClient(*fl)
+		*t = resolved
+		return c, err
+	}
+}
+
 func (f *Factory) getenv(name string) string {
 	if f.Getenv == nil {
 		return ""

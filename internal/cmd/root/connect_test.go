@@ -2,9 +2,7 @@ package root
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +18,7 @@ import (
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/internal/server"
+	"github.com/keyward/keyward/internal/server/servertest"
 )
 
 // startServer runs a real keyward server with its data in dir/keyward-data
@@ -32,23 +31,11 @@ func startServer(t *testing.T, dir string, fetchAllow ...string) *server.Server 
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cfg := server.Defaults()
-	cfg.Listen = addr
-	cfg.Data = filepath.Join(dir, "keyward-data")
-	cfg.FetchAllow = fetchAllow
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
+	return servertest.Start(t, func(cfg *server.Config) {
+		cfg.Listen = addr
+		cfg.Data = filepath.Join(dir, "keyward-data")
+		cfg.FetchAllow = fetchAllow
 	})
-	return srv
 }
 
 // run runs the keyward command line with no KEYWARD_* variables set.

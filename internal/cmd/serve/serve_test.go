@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,14 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/shlex"
 	"github.com/knadh/koanf/parsers/toml/v2"
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
 
 	"github.com/keyward/keyward/internal/cmd/cmderror"
-	"github.com/keyward/keyward/internal/cmd/factory"
-	"github.com/keyward/keyward/internal/iostreams"
+	"github.com/keyward/keyward/internal/cmd/cmdtest"
 	"github.com/keyward/keyward/internal/server"
 )
 
@@ -122,26 +119,14 @@ from = "file@example.test"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			f := &factory.Factory{IOStreams: ios, Getenv: func(k string) string { return tt.env[k] }, NowFunc: time.Now}
-			var got *Options
-			cmd := NewCmdServe(f, func(o *Options) error { got = o; return nil })
-			argv, _ := shlex.Split(tt.cli)
-			cmd.SetArgs(argv)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			_, err := cmd.ExecuteC()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("serve %s: error %v, want %q", tt.cli, err, tt.wantErr)
-				}
+			f := cmdtest.Factory(time.Now())
+			f.Getenv = func(k string) string { return tt.env[k] }
+			got, err := cmdtest.Parse(t, f, NewCmdServe, tt.cli, tt.wantErr)
+			if err != nil {
 				if _, ok := errors.AsType[*cmderror.FlagError](err); !ok {
 					t.Errorf("serve %s: %T is not a flag error", tt.cli, err)
 				}
 				return
-			}
-			if err != nil {
-				t.Fatalf("serve %s: %v", tt.cli, err)
 			}
 			tt.check(t, got.Config)
 		})

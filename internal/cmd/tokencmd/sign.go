@@ -243,21 +243,9 @@ func argObject(pairs []string, raw string) ([]byte, error) {
 		}
 		return []byte(raw), nil
 	}
-	arg := map[string]any{}
-	for _, p := range pairs {
-		if k, v, ok := strings.Cut(p, ":="); ok && !strings.Contains(k, "=") {
-			var val any
-			if err := json.Unmarshal([]byte(v), &val); err != nil {
-				return nil, cmderror.FlagErrorf("--arg %s: the value after := must be JSON: %v", k, err)
-			}
-			arg[k] = val
-			continue
-		}
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, cmderror.FlagErrorf("--arg %q: want k=v or k:=JSON", p)
-		}
-		arg[k] = v
+	arg, err := cliflag.ParseArgs(pairs)
+	if err != nil {
+		return nil, err
 	}
 	return json.Marshal(arg)
 }

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/google/shlex"
+	"github.com/spf13/cobra"
 
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/cmd/cmdtest"
 	"github.com/keyward/keyward/internal/cmd/factory"
 	"github.com/keyward/keyward/internal/iostreams"
 	"github.com/keyward/keyward/token"
@@ -70,24 +72,15 @@ func TestNewCmdSign(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _, _, _ := testFactory(tt.env)
-			var got *SignOptions
-			cmd := newCmdSign(f, tt.profile, func(o *SignOptions) error { got = o; return nil })
-			argv, _ := shlex.Split(tt.cli)
-			cmd.SetArgs(argv)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			_, err := cmd.ExecuteC()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("token %s %s: error = %v, want %q", tt.profile, tt.cli, err, tt.wantErr)
-				}
+			newCmd := func(f *factory.Factory, runF func(*SignOptions) error) *cobra.Command {
+				return newCmdSign(f, tt.profile, runF)
+			}
+			got, err := cmdtest.Parse(t, f, newCmd, tt.cli, tt.wantErr)
+			if err != nil {
 				if _, ok := errors.AsType[*cmderror.FlagError](err); !ok {
 					t.Errorf("error %v is not a flag error", err)
 				}
 				return
-			}
-			if err != nil {
-				t.Fatalf("token %s %s: %v", tt.profile, tt.cli, err)
 			}
 			if got.Key != tt.want.Key || string(got.Secret) != string(tt.want.Secret) || got.URL != tt.want.URL ||
 				got.Method != tt.want.Method || strings.Join(got.Args, "|") != strings.Join(tt.want.Args, "|") || got.TTL != tt.want.TTL {

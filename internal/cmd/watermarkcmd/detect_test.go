@@ -27,8 +27,8 @@ func TestNewCmdDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := cmdtest.Parse(t, setup(t, nil).f, newCmdDetect, tt.args, tt.wantErr)
-			if ok && (got.File != tt.want.File || got.Exporter.Enabled() != (tt.name == "json")) {
+			got, err := cmdtest.Parse(t, setup(t, nil).f, newCmdDetect, tt.args, tt.wantErr)
+			if err == nil && (got.File != tt.want.File || got.Exporter.Enabled() != (tt.name == "json")) {
 				t.Errorf("detect %s: options %+v, want %+v", tt.args, *got, tt.want)
 			}
 		})

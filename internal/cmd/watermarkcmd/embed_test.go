@@ -35,8 +35,8 @@ func TestNewCmdEmbed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := cmdtest.Parse(t, setup(t, nil).f, newCmdEmbed, tt.args, tt.wantErr)
-			if ok && (got.In != tt.want.In || got.Out != tt.want.Out || got.ID != tt.want.ID || got.Strength != tt.want.Strength || got.Format != tt.want.Format) {
+			got, err := cmdtest.Parse(t, setup(t, nil).f, newCmdEmbed, tt.args, tt.wantErr)
+			if err == nil && (got.In != tt.want.In || got.Out != tt.want.Out || got.ID != tt.want.ID || got.Strength != tt.want.Strength || got.Format != tt.want.Format) {
 				t.Errorf("embed %s: options %+v, want %+v", tt.args, *got, tt.want)
 			}
 		})
