@@ -131,6 +131,16 @@ func (b *Bus) Send(ctx context.Context, topic, payload string) (int64, error) {
 	return n, nil
 }
 
+// Listeners returns how many subscriptions listen on topic now, on any
+// node.
+func (b *Bus) Listeners(ctx context.Context, topic string) (int64, error) {
+	m, err := b.cfg.Client.PubSubNumSub(ctx, b.channel(topic)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("bus: listeners of %s: %w", topic, err)
+	}
+	return m[b.channel(topic)], nil
+}
+
 // Connected reports whether the subscription is up.
 func (b *Bus) Connected() bool { return b.up.Load() }
 

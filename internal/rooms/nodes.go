@@ -32,9 +32,11 @@ import (
 // command nobody receives is known at once (PUBLISH counts receivers).
 //
 // A node that dies loses its rooms' live sessions. Their peers reconnect
-// (resume token or JWT) through any node: until the dead node's lease
-// expires (LeaseTTL) the joins are refused with 503 UNAVAILABLE, then the
-// node that takes the join takes the lease and starts a new session.
+// (resume token or JWT) through any node. A join that finds the owner
+// answering neither HTTP nor in Redis (no subscription: a dead process's
+// connections close) drops its lease and is answered 503 UNAVAILABLE; the
+// next join takes the lease and starts a new session. At worst (the dead
+// node's Redis connection lingers) the lease expires after LeaseTTL.
 
 // Defaults of [ClusterConfig].
 const (
@@ -174,9 +176,9 @@ func newNodes(cfg ClusterConfig, log *slog.Logger) (*nodes, error) {
 	n.value = n.id + " " + cfg.Advertise
 	n.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			target, _ := url.Parse(pr.In.Header.Get(headerTarget))
+			to := pr.In.Context().Value(proxyKey{}).(proxied)
+			target, _ := url.Parse(to.owner.url)
 			pr.SetURL(target)
-			pr.Out.Header.Del(headerTarget)
 			pr.Out.Header.Set(HeaderForwarded, n.id)
 			pr.SetXForwarded()
 		},
@@ -187,16 +189,22 @@ func newNodes(cfg ClusterConfig, log *slog.Logger) (*nodes, error) {
 			ResponseHeaderTimeout: 30 * time.Second,
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			n.log.Warn("rooms: the room's node does not answer", "err", err)
+			to := r.Context().Value(proxyKey{}).(proxied)
+			n.log.Warn("rooms: the room's node does not answer", "room", to.room, "node", to.owner.url, "err", err)
+			n.suspect(r.Context(), to)
 			envelope.Error(w, r, errOwnerGone)
 		},
 	}
 	return n, nil
 }
 
-// headerTarget carries a proxied request's owner URL from proxyTo to the
-// proxy's Rewrite; it never leaves the node.
-const headerTarget = "X-Keyward-Internal-Target"
+// proxyKey is the context key of a proxied join's room and owner.
+type proxyKey struct{}
+
+type proxied struct {
+	room  string
+	owner *owner
+}
 
 // start subscribes to this node's command topic and starts renewing.
 func (n *nodes) start(ctx context.Context, svc *Service) error {
@@ -398,16 +406,34 @@ func (n *nodes) close() error {
 	return nil
 }
 
-// proxyTo serves r by proxying it to o (the room's owner). A request that
-// was itself forwarded is not forwarded again: it is answered 503.
-func (n *nodes) proxyTo(w http.ResponseWriter, r *http.Request, o *owner) {
+// proxyTo serves r, a join of room id, by proxying it to o (the room's
+// owner). A request that was itself forwarded is not forwarded again: it
+// is answered 503.
+func (n *nodes) proxyTo(w http.ResponseWriter, r *http.Request, id string, o *owner) {
 	if r.Header.Get(HeaderForwarded) != "" {
 		envelope.Error(w, r, errMoving)
 		return
 	}
-	r = r.Clone(r.Context())
-	r.Header.Set(headerTarget, o.url)
-	n.proxy.ServeHTTP(w, r)
+	n.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), proxyKey{}, proxied{room: id, owner: o})))
+}
+
+// suspect is told that to's owner did not answer a proxied join. When its
+// node has no subscription in Redis either (a process that dies loses
+// its Redis connections at once), it is gone: its lease of the room is
+// dropped, so the next join takes the room at once instead of after
+// LeaseTTL. A node that is only unreachable from here keeps its lease.
+func (n *nodes) suspect(ctx context.Context, to proxied) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.CallTimeout)
+	defer cancel()
+	subs, err := n.bus.Listeners(ctx, n.topic(to.owner.node))
+	if err != nil || subs > 0 {
+		return
+	}
+	if err := releaseScript.Run(ctx, n.cfg.Client, []string{n.key(to.room)}, to.owner.node+" "+to.owner.url).Err(); err != nil {
+		n.log.Warn("rooms: drop a dead node's lease", "room", to.room, "err", err)
+		return
+	}
+	n.log.Warn("rooms: the room's node is gone (no answer, no Redis subscription): its lease is dropped", "room", to.room, "node", to.owner.url)
 }
 
 // call sends c to o's node and decodes the result into out.

@@ -15,8 +15,9 @@ import (
 // TestLeaseFollowsTheRoom runs one node on Redis (lease 1 s): the first
 // join takes the room's lease and the node renews it while the room is
 // live; the last leave releases it; a lease another node took sends the
-// room's peers to reconnect (1012 ROOM_MOVED); closing the node releases
-// the leases it holds.
+// room's peers to reconnect (1012 ROOM_MOVED); a lease of a node that is
+// gone is dropped by the first join that finds it so; closing the node
+// releases the leases it holds.
 func TestLeaseFollowsTheRoom(t *testing.T) {
 	t.Parallel()
 	addr, _ := testenv.Redis(t)
@@ -70,6 +71,42 @@ func TestLeaseFollowsTheRoom(t *testing.T) {
 		t.Fatalf("closed %d, want 1012", code)
 	}
 	rc.Del(ctx, "keyward:rooms:lease:"+room2)
+
+	// A room held by a node that answers no join: while that node is
+	// subscribed in Redis it keeps the room (503, try again); once it is
+	// not (a dead process), the join that finds it so drops the lease and
+	// the next join takes the room.
+	room4 := b.room(t, "orphan", 0)
+	const ghost = "fedcba9876543210fedcba98"
+	if err := rc.Set(ctx, "keyward:rooms:lease:"+room4, ghost+" http://127.0.0.1:9", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	sub := rc.Subscribe(ctx, "keyward:bus:rooms."+ghost)
+	if _, err := sub.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tok := b.app(t, room4, "dave", "host")
+	if _, st, code := b.dial(t, tokQuery(tok)); st != 503 || code != "UNAVAILABLE" {
+		t.Fatalf("join of a room whose node does not answer: %d %s, want 503 UNAVAILABLE", st, code)
+	}
+	if lease(room4) == "" {
+		t.Fatal("the lease of a node still subscribed was dropped")
+	}
+	sub.Close()
+	waitUntil(t, "the ghost's subscription ends", func() bool {
+		m, err := rc.PubSubNumSub(ctx, "keyward:bus:rooms."+ghost).Result()
+		return err == nil && m["keyward:bus:rooms."+ghost] == 0
+	})
+	if _, st, code := b.dial(t, tokQuery(tok)); st != 503 || code != "UNAVAILABLE" {
+		t.Fatalf("join of a room whose node is gone: %d %s, want 503 UNAVAILABLE", st, code)
+	}
+	if v := lease(room4); v != "" {
+		t.Fatalf("lease %q of a gone node, want it dropped", v)
+	}
+	b.join(t, tok)
+	if lease(room4) != owner {
+		t.Fatalf("lease %q, want this node's", lease(room4))
+	}
 
 	// A graceful stop lets the rooms move at once.
 	room3 := b.room(t, "closing", 0)

@@ -312,7 +312,7 @@ func (s *Service) handleValidate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if o != nil && !o.self {
-			s.nodes.proxyTo(w, r, o)
+			s.nodes.proxyTo(w, r, g.Room.ID, o)
 			return
 		}
 	}
@@ -347,7 +347,7 @@ func (s *Service) handleJoin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !o.self {
-			s.nodes.proxyTo(w, r, o)
+			s.nodes.proxyTo(w, r, g.Room.ID, o)
 			return
 		}
 		// Reserve makes the room live here before the claim ends, so the
