@@ -127,19 +127,13 @@ type reply struct {
 	status int
 	header http.Header
 	raw    string
-	ID     string `json:"id"`
-	Ver    string `json:"ver"`
-	ETS    int64  `json:"ets"`
-	Params struct {
-		ResMsgID string  `json:"resmsgid"`
-		MsgID    *string `json:"msgid"`
-		Status   string  `json:"status"`
-		Err      string  `json:"err"`
-		ErrMsg   string  `json:"errmsg"`
-	} `json:"params"`
-	Key  string          `json:"key"`
-	Arg  json.RawMessage `json:"arg"`
-	Body string          `json:"body"`
+	ID     string          `json:"id"`
+	Ver    string          `json:"ver"`
+	ETS    int64           `json:"ets"`
+	Params envelope.Params `json:"params"`
+	Key    string          `json:"key"`
+	Arg    json.RawMessage `json:"arg"`
+	Body   string          `json:"body"`
 }
 
 func (b *testBundle) do(t *testing.T, method, path string, header map[string]string, body string) *reply {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/internal/envelope"
 	"github.com/keyward/keyward/token"
 )
 
@@ -196,14 +197,8 @@ type resp struct {
 	Header http.Header
 	Body   map[string]json.RawMessage
 	Raw    []byte
-	Params struct {
-		ResMsgID string  `json:"resmsgid"`
-		MsgID    *string `json:"msgid"`
-		Status   string  `json:"status"`
-		Err      string  `json:"err"`
-		ErrMsg   string  `json:"errmsg"`
-	}
-	ID string
+	Params envelope.Params
+	ID     string
 }
 
 func (r *resp) field(name string, v any) {

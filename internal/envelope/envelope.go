@@ -19,6 +19,16 @@ import (
 // Version is the value of the envelope's ver member.
 const Version = "3.0"
 
+// Params is the envelope's params member as a reader decodes it (the
+// writers here build it by hand).
+type Params struct {
+	ResMsgID string  `json:"resmsgid"`
+	MsgID    *string `json:"msgid"`
+	Status   string  `json:"status"`
+	Err      string  `json:"err"`
+	ErrMsg   string  `json:"errmsg"`
+}
+
 // Meta is what the envelope takes from the request: the route's API id, the
 // msgid of the verified token and the logger for internal errors. The auth
 // middleware puts one in the request context; handlers leave it alone.

@@ -19,17 +19,11 @@ import (
 )
 
 type body struct {
-	ID     string `json:"id"`
-	Ver    string `json:"ver"`
-	ETS    int64  `json:"ets"`
-	Params struct {
-		ResMsgID string  `json:"resmsgid"`
-		MsgID    *string `json:"msgid"`
-		Status   string  `json:"status"`
-		Err      string  `json:"err"`
-		ErrMsg   string  `json:"errmsg"`
-	} `json:"params"`
-	Query string `json:"query"`
+	ID     string          `json:"id"`
+	Ver    string          `json:"ver"`
+	ETS    int64           `json:"ets"`
+	Params envelope.Params `json:"params"`
+	Query  string          `json:"query"`
 }
 
 func decode(t *testing.T, rec *httptest.ResponseRecorder) body {
