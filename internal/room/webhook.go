@@ -78,9 +78,10 @@ type Outbox interface {
 	MarkWebhooksRelayed(ctx context.Context, ids []string, at time.Time) error
 	// WebhookEvent returns the event of id, or [ErrWebhookNotFound].
 	WebhookEvent(ctx context.Context, id string) (*WebhookEvent, error)
-	// WebhookWaits reports whether an earlier event of e's room is still
-	// pending: e must wait for it, so that a room's events arrive in order.
-	WebhookWaits(ctx context.Context, e *WebhookEvent) (bool, error)
+	// WebhookWaits returns how many earlier events of e's room are still
+	// pending: e waits until none is, so that a room's events arrive in
+	// order.
+	WebhookWaits(ctx context.Context, e *WebhookEvent) (int, error)
 	// FinishWebhookAttempt records one attempt's outcome: state stays
 	// pending after a failure that will be retried.
 	FinishWebhookAttempt(ctx context.Context, p *WebhookAttempt) error

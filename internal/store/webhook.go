@@ -195,17 +195,14 @@ func (s *Store) WebhookEvent(ctx context.Context, id string) (*room.WebhookEvent
 }
 
 // WebhookWaits implements [room.Outbox].
-func (s *Store) WebhookWaits(ctx context.Context, e *room.WebhookEvent) (bool, error) {
-	var seq int64
-	err := s.d.ReadDB().QueryRowContext(ctx,
-		`SELECT seq FROM webhook_events WHERE room_id = $1 AND state = $2 AND seq < $3 ORDER BY seq LIMIT 1`,
-		e.RoomID, room.WebhookPending, e.Seq).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	} else if err != nil {
-		return false, fmt.Errorf("webhook order: %w", s.d.InterpretError(err))
+func (s *Store) WebhookWaits(ctx context.Context, e *room.WebhookEvent) (int, error) {
+	var n int
+	if err := s.d.ReadDB().QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM webhook_events WHERE room_id = $1 AND state = $2 AND seq < $3`,
+		e.RoomID, room.WebhookPending, e.Seq).Scan(&n); err != nil {
+		return 0, fmt.Errorf("webhook order: %w", s.d.InterpretError(err))
 	}
-	return true, nil
+	return n, nil
 }
 
 // FinishWebhookAttempt implements [room.Outbox].

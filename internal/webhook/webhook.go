@@ -20,8 +20,10 @@ import (
 const (
 	DefaultMaxAttempts  = 12
 	DefaultPollInterval = 500 * time.Millisecond
-	DefaultWaitInterval = 500 * time.Millisecond
+	DefaultWaitInterval = 100 * time.Millisecond
 	DefaultRetention    = 7 * 24 * time.Hour
+	// maxWait bounds one wait behind earlier events of the room.
+	maxWait = 30 * time.Second
 	// relayBatch is how many events the relay hands over at once.
 	relayBatch = 100
 )
@@ -64,8 +66,9 @@ type Config struct {
 	// PollInterval is how often the relay looks for new events. Default
 	// [DefaultPollInterval].
 	PollInterval time.Duration
-	// WaitInterval is how long an event whose room has an earlier pending
-	// event waits before it looks again. Default [DefaultWaitInterval].
+	// WaitInterval is how long an event waits, per earlier pending event
+	// of its room (at most 30 s), before it looks again. Default
+	// [DefaultWaitInterval].
 	WaitInterval time.Duration
 	// Retention is how long delivered and failed events stay in the outbox
 	// (for GET /v1/rooms/{id}/webhook). Default [DefaultRetention].
@@ -251,8 +254,11 @@ func (s *Service) deliver(ctx context.Context, id string, last bool) error {
 	if err != nil {
 		return err
 	}
-	if waits {
-		return river.JobSnooze(s.cfg.WaitInterval) // snoozes use no attempt
+	if waits > 0 {
+		// Snoozes use no attempt. Waiting in proportion to the events
+		// ahead wakes a long queue's jobs about once each rather than
+		// all of them every interval.
+		return river.JobSnooze(min(time.Duration(waits)*s.cfg.WaitInterval, maxWait))
 	}
 	now := s.cfg.NowFunc()
 	header := http.Header{}

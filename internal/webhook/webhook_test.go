@@ -128,13 +128,12 @@ type testBundle struct {
 
 // setup opens a store and a job queue on dialect ("sqlite" or
 // "postgres") and starts a service that posts through poster.
-func setup(t *testing.T, dialect string, poster Poster) *testBundle {
+func setup(t testing.TB, dialect string, poster Poster) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	var d store.Driver
 	jc := jobs.Config{
 		RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, PollInterval: 50 * time.Millisecond,
-		HeartbeatInterval: 100 * time.Millisecond, LeaseTimeout: time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	switch dialect {
@@ -191,7 +190,7 @@ func setup(t *testing.T, dialect string, poster Poster) *testBundle {
 
 // loopbackPoster is the guard, allowed to reach 127.0.0.1 only, as an
 // operator would allow it with --fetch-allow 127.0.0.1/32.
-func loopbackPoster(t *testing.T) *fetch.Fetcher {
+func loopbackPoster(t testing.TB) *fetch.Fetcher {
 	t.Helper()
 	f, err := fetch.New(fetch.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Timeout: 5 * time.Second})
 	if err != nil {
@@ -233,7 +232,7 @@ func (b *testBundle) session(t *testing.T, r *room.Room) []*room.WebhookEvent {
 	return list
 }
 
-func (b *testBundle) room(t *testing.T, name string, vendor room.Vendor, url string) *room.Room {
+func (b *testBundle) room(t testing.TB, name string, vendor room.Vendor, url string) *room.Room {
 	t.Helper()
 	r, _, err := b.st.CreateRoom(context.Background(), &room.CreateRoomParams{
 		Room: room.Room{AccountID: b.account, Name: name, Enabled: true, Vendor: vendor, Webhook: room.Webhook{URL: url}}, Now: time.Now()})

@@ -185,11 +185,11 @@ func exerciseWebhooks(s suite) {
 			t.Fatalf("UnrelayedWebhooks after marking = %d, %v; want none", len(again), err)
 		}
 		first, second := todo[0], todo[1]
-		if waits, err := b.st.WebhookWaits(ctx, second); err != nil || !waits {
-			t.Fatalf("WebhookWaits(second) = %v, %v; want true while the first is pending", waits, err)
+		if waits, err := b.st.WebhookWaits(ctx, second); err != nil || waits != 1 {
+			t.Fatalf("WebhookWaits(second) = %v, %v; want 1 while the first is pending", waits, err)
 		}
-		if waits, err := b.st.WebhookWaits(ctx, first); err != nil || waits {
-			t.Fatalf("WebhookWaits(first) = %v, %v; want false", waits, err)
+		if waits, err := b.st.WebhookWaits(ctx, first); err != nil || waits != 0 {
+			t.Fatalf("WebhookWaits(first) = %v, %v; want 0", waits, err)
 		}
 		must(t, "FinishWebhookAttempt(retry)", b.st.FinishWebhookAttempt(ctx, &room.WebhookAttempt{ID: first.ID, State: room.WebhookPending, Error: "503", At: t0}))
 		must(t, "FinishWebhookAttempt(delivered)", b.st.FinishWebhookAttempt(ctx, &room.WebhookAttempt{ID: first.ID, State: room.WebhookDelivered, At: t0}))
@@ -201,8 +201,8 @@ func exerciseWebhooks(s suite) {
 		// A finished event is never finished twice.
 		err = b.st.FinishWebhookAttempt(ctx, &room.WebhookAttempt{ID: first.ID, State: room.WebhookDelivered, At: t0})
 		wantRoomCode(t, "FinishWebhookAttempt(twice)", err, errcode.NotFound)
-		if waits, err := b.st.WebhookWaits(ctx, second); err != nil || waits {
-			t.Fatalf("WebhookWaits(second) = %v, %v; want false once the first is delivered", waits, err)
+		if waits, err := b.st.WebhookWaits(ctx, second); err != nil || waits != 0 {
+			t.Fatalf("WebhookWaits(second) = %v, %v; want 0 once the first is delivered", waits, err)
 		}
 		_, err = b.st.WebhookEvent(ctx, "0123456789abcdef0123456789abcdef")
 		wantRoomCode(t, "WebhookEvent(unknown)", err, errcode.NotFound)
