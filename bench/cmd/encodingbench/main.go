@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/keyward/keyward/bench/machine"
 	"net"
 	"net/http"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyward/keyward/bench/machine"
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/audio"
 	"github.com/keyward/keyward/internal/audio/audiotest"
