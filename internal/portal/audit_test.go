@@ -13,10 +13,8 @@ import (
 func TestAuditFromForSignUp(t *testing.T) {
 	t.Parallel()
 	b := setup(t, portal.Config{})
-	dev := b.newBrowser(t)
-	dev.signUp("audit-from@example.com", "correct horse battery")
-	admin := b.newBrowser(t)
-	admin.signIn(b.adminEmail, b.adminPassword)
+	b.signedUp(t, "audit-from@example.com")
+	admin := b.signedInAdmin(t)
 	pg := admin.get("/portal/admin/audit?action=account.create").must(t, "audit log", 200)
 	var row string
 	for _, r := range strings.Split(pg.body, "<tr>") {

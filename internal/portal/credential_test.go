@@ -42,8 +42,7 @@ func TestCredentialSecretShownOnce(t *testing.T) {
 		"/portal/playground", "/portal/playground?credential=" + id + "&profile=qsh", "/portal/notifications", "/portal/requests"} {
 		dev.get(path).must(t, "GET "+path, 200).lacks(t, "GET "+path, secret)
 	}
-	admin := b.newBrowser(t)
-	admin.signIn(b.adminEmail, b.adminPassword)
+	admin := b.signedInAdmin(t)
 	for _, path := range []string{"/portal/admin/audit", "/portal/admin/credentials", "/portal/credentials/" + id} {
 		admin.get(path).must(t, "admin GET "+path, 200).lacks(t, "admin GET "+path, secret)
 	}
@@ -111,8 +110,7 @@ func TestCredentialOfAnotherIsNotFound(t *testing.T) {
 func TestAdminPagesForbidDevelopers(t *testing.T) {
 	t.Parallel()
 	b := setup(t, portal.Config{})
-	dev := b.newBrowser(t)
-	dev.signUp("dev@example.com", "correct horse battery")
+	dev := b.signedUp(t, "dev@example.com")
 	for _, path := range []string{"/portal/admin/requests", "/portal/admin/accounts", "/portal/admin/groups", "/portal/admin/credentials", "/portal/admin/audit"} {
 		dev.get(path).must(t, "developer GET "+path, http.StatusForbidden).has(t, "403 page", "Only an admin")
 	}
@@ -164,8 +162,7 @@ func TestCredentialRotateAndRevoke(t *testing.T) {
 func TestCredentialNeedsApprovedGroup(t *testing.T) {
 	t.Parallel()
 	b := setup(t, portal.Config{})
-	dev := b.newBrowser(t)
-	dev.signUp("new@example.com", "correct horse battery")
+	dev := b.signedUp(t, "new@example.com")
 	dev.get("/portal/credentials/new").must(t, "form without approval", 200).has(t, "no approval", "You need an approved API group")
 	dev.post("/portal/credentials", url.Values{"name": {"x"}, "group": {"encoding"}}).
 		must(t, "create without approval", http.StatusForbidden).has(t, "refusal", "request it first")
@@ -174,16 +171,14 @@ func TestCredentialNeedsApprovedGroup(t *testing.T) {
 func TestRequestLifecycle(t *testing.T) {
 	t.Parallel()
 	b := setup(t, portal.Config{})
-	dev := b.newBrowser(t)
-	dev.signUp("req@example.com", "correct horse battery")
+	dev := b.signedUp(t, "req@example.com")
 	dev.get("/portal/groups").must(t, "groups", 200).has(t, "groups page", "encoding", "Request access to encoding")
 	dev.get("/portal/requests/new")
 	dev.post("/portal/requests", url.Values{"reason": {"no group"}}).must(t, "request without group", 400).has(t, "error", "At least one API group")
 	dev.post("/portal/requests", url.Values{"group": {"encoding"}, "reason": {"<script>alert(1)</script>"}}).must(t, "request", 200).
 		has(t, "my requests", "pending", "&lt;script&gt;alert(1)&lt;/script&gt;").lacks(t, "escaping", "<script>alert(1)</script>")
 
-	admin := b.newBrowser(t)
-	admin.signIn(b.adminEmail, b.adminPassword)
+	admin := b.signedInAdmin(t)
 	q := admin.get("/portal/admin/requests").must(t, "queue", 200).has(t, "queue", "req@example.com", "&lt;script&gt;")
 	id := regexp.MustCompile(`/portal/admin/requests/(\d+)/decide`).FindStringSubmatch(q.body)[1]
 	admin.get("/portal/").has(t, "admin badge", `id="unread-badge"`)
@@ -203,8 +198,7 @@ func TestAdminPagesRender(t *testing.T) {
 	b := setup(t, portal.Config{})
 	dev := b.approvedDeveloper(t, "seen@example.com")
 	_, id, _, _ := createCredential(t, dev, "seen-app")
-	admin := b.newBrowser(t)
-	admin.signIn(b.adminEmail, b.adminPassword)
+	admin := b.signedInAdmin(t)
 	for _, tt := range []struct{ path, want string }{
 		{"/portal/admin/requests?status=approved", "seen@example.com"},
 		{"/portal/admin/requests?status=all", "Enjoy."},

@@ -213,17 +213,32 @@ func (pg *page) lacks(t *testing.T, what, s string) *page {
 	return pg
 }
 
+// signedUp signs a new developer up with email and returns its browser
+// (signUp fails the test unless it lands on the dashboard).
+func (b *testBundle) signedUp(t *testing.T, email string) *browser {
+	t.Helper()
+	br := b.newBrowser(t)
+	br.signUp(email, "correct horse battery")
+	return br
+}
+
+// signedInAdmin returns a browser signed in as the first admin.
+func (b *testBundle) signedInAdmin(t *testing.T) *browser {
+	t.Helper()
+	br := b.newBrowser(t)
+	br.signIn(b.adminEmail, b.adminPassword)
+	return br
+}
+
 // approvedDeveloper signs a new developer up, has the admin approve its
 // request for the encoding group, and returns its browser.
 func (b *testBundle) approvedDeveloper(t *testing.T, email string) *browser {
 	t.Helper()
-	dev := b.newBrowser(t)
-	dev.signUp(email, "correct horse battery")
+	dev := b.signedUp(t, email)
 	dev.get("/portal/requests/new?group=encoding")
 	dev.post("/portal/requests", url.Values{"group": {"encoding"}, "reason": {"Testing the Encoding API."}}).
 		must(t, "request access", 200)
-	admin := b.newBrowser(t)
-	admin.signIn(b.adminEmail, b.adminPassword)
+	admin := b.signedInAdmin(t)
 	q := admin.get("/portal/admin/requests").must(t, "admin queue", 200)
 	m := regexp.MustCompile(`/portal/admin/requests/(\d+)/decide`).FindStringSubmatch(q.body)
 	if m == nil {

@@ -16,8 +16,7 @@ import (
 func TestCrossOriginPostRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t, portal.Config{})
-	dev := b.newBrowser(t)
-	dev.signUp("victim@example.com", "correct horse battery")
+	dev := b.signedUp(t, "victim@example.com")
 	dev.get("/portal/requests/new")
 	form := url.Values{"group": {"encoding"}, "reason": {"forged"}, "csrf": {dev.csrf}}
 

@@ -84,8 +84,7 @@ func TestSQLSessionStoreWithPortal(t *testing.T) {
 		t.Cleanup(nodes[i].Close)
 	}
 	b := &testBundle{store: st, server: nodes[0], adminEmail: res.Account.Email, adminPassword: res.Password}
-	br := b.newBrowser(t)
-	br.signIn(b.adminEmail, b.adminPassword)
+	br := b.signedInAdmin(t)
 	// The same cookie on the other node.
 	u0, _ := http.NewRequest("GET", nodes[0].URL, nil)
 	other := (&testBundle{server: nodes[1]}).newBrowser(t)
