@@ -103,15 +103,16 @@ func (p *Portal) handleAsset(w http.ResponseWriter, r *http.Request) {
 // parseTemplates parses the layout with each page once, at start-up.
 func parseTemplates(assets *assetSet) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"asset":    assets.url,
-		"time":     formatTime,
-		"date":     func(t time.Time) string { return formatTimeLayout(t, "2006-01-02") },
-		"ago":      ago,
-		"join":     strings.Join,
-		"contains": contains,
-		"list":     func(s ...string) []string { return s },
-		"isAdmin":  func(a *credential.Account) bool { return a != nil && a.Role == credential.RoleAdmin },
-		"active":   func(s credential.SecretInfo, now time.Time) bool { return s.Active(now) },
+		"asset":     assets.url,
+		"time":      formatTime,
+		"date":      func(t time.Time) string { return formatTimeLayout(t, "2006-01-02") },
+		"ago":       ago,
+		"join":      strings.Join,
+		"contains":  contains,
+		"list":      func(s ...string) []string { return s },
+		"isAdmin":   func(a *credential.Account) bool { return a != nil && a.Role == credential.RoleAdmin },
+		"active":    func(s credential.SecretInfo, now time.Time) bool { return s.Active(now) },
+		"unixMilli": time.UnixMilli,
 	}
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {

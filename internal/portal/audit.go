@@ -18,12 +18,14 @@ var auditActions = []string{
 	credential.ActionRequestCreate, credential.ActionRequestApprove, credential.ActionRequestReject, credential.ActionRequestWithdraw,
 	credential.ActionCredentialCreate, credential.ActionCredentialUpdate, credential.ActionCredentialRotate,
 	credential.ActionCredentialRetire, credential.ActionCredentialRevoke, credential.ActionCredentialDelete,
-	credential.ActionAdminBootstrap,
+	credential.ActionAdminBootstrap, credential.ActionTokenMint,
+	credential.ActionRoomUpdate, credential.ActionRoomRemovePeer, credential.ActionRoomEnd,
 }
 
 // auditTargets are the target kinds the filter offers.
 var auditTargets = []string{
 	credential.TargetAccount, credential.TargetGroup, credential.TargetRequest, credential.TargetCredential, credential.TargetNotification,
+	credential.TargetRoom,
 }
 
 // auditPage is the data of the audit log.

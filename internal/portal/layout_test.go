@@ -57,19 +57,26 @@ func (c *chrome) overflowing() []string {
 	return out
 }
 
-// TestBrowserLayout looks at the admin's pages for the layout faults seen
-// in screenshots, at a desktop and a phone width: snippet lines running
-// past their box, and "Delete group" right under "Save".
-func TestBrowserLayout(t *testing.T) {
-	t.Parallel()
+// adminChrome returns a tab of the package's Chromium signed in to srv's
+// portal as its first admin, saving screenshots in screenshotDir.
+func adminChrome(t *testing.T, srv *testServer) *chrome {
+	t.Helper()
 	path := testenv.Path(t, "/usr/bin/chromium")
-	srv := startServer(t)
 	dir := screenshotDir(t)
 	t.Logf("screenshots in %s", dir)
 	admin := newChrome(t, startChromium(t, path), false, srv.URL, dir, "admin")
 	admin.open("/portal/signin")
 	admin.do("fill sign-in", chromedp.SetValue(chromedp.CSS("#email"), srv.AdminEmail), chromedp.SetValue(chromedp.CSS("#password"), srv.AdminPassword))
 	expect(t, "admin sign-in", admin.submit("admin sign-in", "form.card button[type=submit]"), 200)
+	return admin
+}
+
+// TestBrowserLayout looks at the admin's pages for the layout faults seen
+// in screenshots, at a desktop and a phone width: snippet lines running
+// past their box, and "Delete group" right under "Save".
+func TestBrowserLayout(t *testing.T) {
+	t.Parallel()
+	admin := adminChrome(t, startServer(t))
 
 	for _, width := range []int64{1280, 390} {
 		admin.do("resize", chromedp.EmulateViewport(width, 900))

@@ -17,7 +17,7 @@ func anyone(h http.HandlerFunc) http.HandlerFunc { return h }
 
 // pageRoutes lists every page of the portal and who may open it.
 func (p *Portal) pageRoutes() []page {
-	return []page{
+	pages := []page{
 		// Accounts: sign-up, sign-in, sign-out, the admin's list.
 		{"GET /portal/signup", anyone, p.handleSignUpForm},
 		{"POST /portal/signup", anyone, p.handleSignUp},
@@ -55,9 +55,23 @@ func (p *Portal) pageRoutes() []page {
 		{"POST /portal/credentials/{id}/revoke", p.requireAccount, p.handleCredentialRevoke},
 		{"POST /portal/credentials/{id}/secrets/{kid}/retire", p.requireAccount, p.handleSecretRetire},
 		{"GET /portal/admin/credentials", p.requireAdmin, p.handleAdminCredentials},
+		// Tokens signed on a credential's page (mint.go).
+		{"GET /portal/credentials/{id}/token", p.requireAccount, p.handleMintForm},
+		{"POST /portal/credentials/{id}/token", p.requireAccount, p.handleMint},
 		// The token playground.
 		{"GET /portal/playground", p.requireAccount, p.handlePlayground},
 		// The admin's audit log.
 		{"GET /portal/admin/audit", p.requireAdmin, p.handleAuditIndex},
 	}
+	if p.rooms != nil {
+		// The account's rooms (room.go).
+		pages = append(pages,
+			page{"GET /portal/rooms", p.requireAccount, p.handleRoomIndex},
+			page{"GET /portal/rooms/{id}", p.requireAccount, p.handleRoomView},
+			page{"POST /portal/rooms/{id}", p.requireAccount, p.handleRoomUpdate},
+			page{"POST /portal/rooms/{id}/remove-peer", p.requireAccount, p.handleRoomRemovePeer},
+			page{"POST /portal/rooms/{id}/end", p.requireAccount, p.handleRoomEnd},
+		)
+	}
+	return pages
 }

@@ -99,6 +99,11 @@ type Config struct {
 	// deployments where the Origin a browser sends differs from the Host the
 	// server sees. Empty is right for almost everyone.
 	TrustedOrigins []string
+
+	// Rooms serves the room pages (the account's rooms, live peers,
+	// moderation, recent sessions); *rooms.Service implements it. Nil
+	// leaves the room pages out.
+	Rooms Rooms
 }
 
 // Portal is the developer portal: server-rendered pages for accounts,
@@ -119,6 +124,7 @@ type Portal struct {
 	addrs     *throttle // failures per client address
 	signups   *throttle // sign-ups per client address
 	handler   http.Handler
+	rooms     Rooms
 }
 
 // New returns a Portal for cfg. It parses every template and hashes every
@@ -127,7 +133,7 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.Services == nil {
 		return nil, errors.New("portal: Config.Services is required")
 	}
-	p := &Portal{svc: cfg.Services, log: cfg.Logger, now: cfg.NowFunc, secure: cfg.Secure}
+	p := &Portal{svc: cfg.Services, log: cfg.Logger, now: cfg.NowFunc, secure: cfg.Secure, rooms: cfg.Rooms}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -382,12 +388,15 @@ type view struct {
 	Now time.Time
 	// Data is the page's own data.
 	Data any
+	// Rooms says the portal has room pages, for the navigation.
+	Rooms bool
 }
 
 // newView fills the parts of a view every page needs.
 func (p *Portal) newView(r *http.Request, title, nav string, data any) *view {
 	ctx := r.Context()
-	v := &view{Title: title, Nav: nav, Account: accountFromContext(ctx), CSRF: p.csrfToken(ctx), Now: p.now(), Data: data}
+	v := &view{Title: title, Nav: nav, Account: accountFromContext(ctx), CSRF: p.csrfToken(ctx), Now: p.now(), Data: data,
+		Rooms: p.rooms != nil}
 	v.Flash = p.sessions.PopString(ctx, sessionFlash)
 	if v.Account != nil {
 		list, err := p.svc.FindNotifications(ctx, &credential.NotificationFilter{Page: credential.Page{Limit: 1}, UnreadOnly: true})

@@ -104,8 +104,15 @@ type page struct {
 
 func (b *testBundle) newBrowser(t *testing.T) *browser {
 	t.Helper()
+	return browserAt(t, b.server.URL)
+}
+
+// browserAt returns a browser of its own (own cookies) on the portal at
+// base.
+func browserAt(t *testing.T, base string) *browser {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: b.server.URL, c: &http.Client{
+	return &browser{t: t, base: base, c: &http.Client{
 		Jar: jar,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			req.Header.Set("Sec-Fetch-Site", "same-origin")

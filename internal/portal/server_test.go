@@ -19,6 +19,10 @@ import (
 type testServer struct {
 	URL                       string
 	AdminEmail, AdminPassword string
+	// AdminKey and AdminSecret are the first admin's credential.
+	AdminKey, AdminSecret string
+	// Server is the running server, for its store.
+	Server *server.Server
 }
 
 // startServer starts the server the browser tests drive.
@@ -37,7 +41,8 @@ func startServer(t *testing.T) *testServer {
 	// port) is accepted and its job fails later; nothing leaves loopback.
 	srv := servertest.Start(t, func(c *server.Config) { c.FetchAllow = []string{"127.0.0.1/32"} })
 	_, admin := servertest.Admin(t, srv)
-	return &testServer{URL: srv.URL(), AdminEmail: admin.Email, AdminPassword: admin.Password}
+	return &testServer{URL: srv.URL(), AdminEmail: admin.Email, AdminPassword: admin.Password,
+		AdminKey: admin.Key, AdminSecret: admin.Secret, Server: srv}
 }
 
 // callEncoding signs a request token with key and secret and posts it to
@@ -49,7 +54,19 @@ func callEncoding(t *testing.T, base, key, secret string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(base+"/v3/sl/encoding", "application/json", strings.NewReader(`{"data":"`+tok+`"}`))
+	req, err := http.NewRequest("POST", base+"/v3/sl/encoding", strings.NewReader(`{"data":"`+tok+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return callEnvelope(t, req)
+}
+
+// callEnvelope sends req and returns the answer's status and the error
+// code of its envelope (params.err), if any.
+func callEnvelope(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +77,7 @@ func callEncoding(t *testing.T, base, key, secret string) (int, string) {
 		} `json:"params"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil && !errors.Is(err, io.EOF) {
-		t.Fatalf("POST /v3/sl/encoding: %d, body not JSON: %v", resp.StatusCode, err)
+		t.Fatalf("%s %s: %d, body not JSON: %v", req.Method, req.URL.Path, resp.StatusCode, err)
 	}
 	return resp.StatusCode, env.Params.Err
 }

@@ -307,7 +307,7 @@ func (s *Server) endpoints(ctx context.Context, door *auth.Authenticator, reg *p
 	p, err := portal.New(portal.Config{
 		Services: s.store, Logger: s.log, PublicURL: s.cfg.PublicURL,
 		Secure:       strings.HasPrefix(s.cfg.PublicURL, "https://"),
-		SessionStore: sessions, Sealer: s.sealer,
+		SessionStore: sessions, Sealer: s.sealer, Rooms: rs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)

@@ -80,9 +80,25 @@
       });
     });
 
+    // The token form shows only the fields of the chosen profile; without
+    // this script every field shows, each labelled with its profiles.
+    var profiles = document.querySelectorAll('input[name="profile"]');
+    function showProfileFields() {
+      var chosen = document.querySelector('input[name="profile"]:checked');
+      document.querySelectorAll("[data-profiles]").forEach(function (el) {
+        el.hidden = !chosen || el.getAttribute("data-profiles").split(" ").indexOf(chosen.value) < 0;
+      });
+    }
+    profiles.forEach(function (radio) {
+      radio.addEventListener("change", showProfileFields);
+    });
+    if (profiles.length) {
+      showProfileFields();
+    }
+
     // Read-only secret fields select their whole value on focus, so that
     // copying by keyboard takes all of it.
-    document.querySelectorAll("input[readonly].mono").forEach(function (input) {
+    document.querySelectorAll("input[readonly].mono, textarea[readonly].mono").forEach(function (input) {
       input.addEventListener("focus", function () {
         input.select();
       });
