@@ -2,73 +2,20 @@ package client_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/keyward/keyward/client"
-	"github.com/keyward/keyward/internal/server"
 	"github.com/keyward/keyward/internal/server/servertest"
-	"github.com/keyward/keyward/token"
 )
-
-// join connects a peer to room with an app token of creds and waits for
-// "joined"; it returns the socket and the peer's id.
-func join(t *testing.T, srv *server.Server, creds server.AdminCredentials, room, user string) (*websocket.Conn, string) {
-	t.Helper()
-	tok, err := token.New(token.App, creds.Key, []byte(creds.Secret)).SetKeyID(creds.KID).
-		SetRoom(room).SetUser(user).SetRole("host").SetTTL(time.Hour).ToJWT()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL(), "http")+"/rtc?access_token="+url.QueryEscape(tok), nil)
-	if err != nil {
-		t.Fatalf("join %s: %v", user, err)
-	}
-	t.Cleanup(func() { ws.CloseNow() })
-	for {
-		_, b, err := ws.Read(ctx)
-		if err != nil {
-			t.Fatalf("join %s: %v", user, err)
-		}
-		var m struct {
-			Type string `json:"type"`
-			Self struct {
-				PeerID string `json:"peer_id"`
-			} `json:"self"`
-		}
-		if json.Unmarshal(b, &m) == nil && m.Type == "joined" {
-			return ws, m.Self.PeerID
-		}
-	}
-}
-
-// closeCode reads from ws until it closes and returns the close code.
-func closeCode(t *testing.T, ws *websocket.Conn) websocket.StatusCode {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		if _, _, err := ws.Read(ctx); err != nil {
-			return websocket.CloseStatus(err)
-		}
-	}
-}
 
 // TestRooms drives every rooms method against a real server, with real
 // peers joined over the signal socket: create (and create again), list,
 // read, peers, remove a peer, end the session, disable and enable.
 func TestRooms(t *testing.T) {
 	t.Parallel()
-	srv := servertest.Start(t, func(c *server.Config) { c.RTC.UDP = "off" })
-	c, creds := servertest.Admin(t, srv)
+	srv, c, creds := servertest.StartAdmin(t, servertest.NoMedia)
 	ctx := context.Background()
 
 	room, created, err := c.CreateRoom(ctx, client.CreateRoomParams{Name: "standup", Description: "daily", MaxPeers: 4})
@@ -86,8 +33,8 @@ func TestRooms(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, ann := join(t, srv, creds, room.ID, "ann")
-	bobWS, bob := join(t, srv, creds, room.ID, "bob")
+	_, ann := servertest.Join(t, srv, creds, room.ID, "ann")
+	bobWS, bob := servertest.Join(t, srv, creds, room.ID, "bob")
 
 	page, err := c.ListRooms(ctx, &client.ListRoomsOptions{PageOptions: client.PageOptions{Limit: 1}})
 	if err != nil || len(page.Rooms) != 1 || page.NextCursor == "" {
@@ -122,7 +69,7 @@ func TestRooms(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("RemovePeer = %d, %v; want 1", n, err)
 	}
-	if code := closeCode(t, bobWS); code != 4001 {
+	if code := servertest.CloseCode(t, bobWS); code != 4001 {
 		t.Errorf("removed peer closed with %d, want 4001", code)
 	}
 	if live, err = c.RoomPeers(ctx, room.ID); err != nil || len(live.Peers) != 1 || live.Peers[0].PeerID != ann || live.Peers[0].UserID != "ann" {

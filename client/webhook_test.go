@@ -49,7 +49,7 @@ func TestRoomWebhook(t *testing.T) {
 	mu.Lock()
 	secret = info.Secret
 	mu.Unlock()
-	join(t, srv, creds, room.ID, "ann")
+	servertest.Join(t, srv, creds, room.ID, "ann")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		info, err = c.RoomWebhook(ctx, room.ID)

@@ -1,12 +1,15 @@
 package roomscmd
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/cmd/apicmd/apicmdtest"
 	"github.com/keyward/keyward/internal/cmd/cmderror"
+	"github.com/keyward/keyward/internal/server/servertest"
 )
 
 // TestCommands runs every rooms command from its command line against a
@@ -88,4 +91,53 @@ func TestCommands(t *testing.T) {
 		cases[i].Out = strings.ReplaceAll(cases[i].Out, local, apicmdtest.Local)
 	}
 	apicmdtest.Run(t, NewCmdRooms, cases)
+}
+
+// TestLiveRoom runs the commands against a real server with real peers
+// joined over /rtc: peers lists them, remove-peer closes one with 4001, end
+// --lock closes the other and disables the room, enable opens it again.
+func TestLiveRoom(t *testing.T) {
+	t.Parallel()
+	srv, c, creds := servertest.StartAdmin(t, servertest.NoMedia)
+	room, _, err := c.CreateRoom(t.Context(), client.CreateRoomParams{Name: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	annWS, _ := servertest.Join(t, srv, creds, room.ID, "ann")
+	malWS, mal := servertest.Join(t, srv, creds, room.ID, "mallory")
+	run := func(cli string) (string, string) {
+		t.Helper()
+		out, errOut, err := apicmdtest.Exec(t, NewCmdRooms, http.DefaultTransport,
+			apicmdtest.Case{CLI: "--credentials " + srv.AdminPath + " --server " + srv.URL() + " " + cli, Env: map[string]string{}, NowFunc: time.Now})
+		if err != nil {
+			t.Fatalf("keyward rooms %s: %v (stderr %q)", cli, err, errOut)
+		}
+		return out, errOut
+	}
+
+	out, _ := run("peers " + room.ID)
+	if !strings.Contains(out, mal+"\tmallory\thost\t") || !strings.Contains(out, "\tann\thost\t") {
+		t.Errorf("peers printed %q, want ann and mallory", out)
+	}
+	out, _ = run("list --json=name,peers")
+	if !apicmdtest.JSONEq(out, `[{"name":"live","peers":2}]`) {
+		t.Errorf("list printed %s, want the room with 2 peers", out)
+	}
+	if out, _ = run("remove-peer " + room.ID + " --participant mallory --reason spam --yes --json"); !apicmdtest.JSONEq(out, `{"removed":1}`) {
+		t.Errorf("remove-peer printed %s", out)
+	}
+	if code := servertest.CloseCode(t, malWS); code != 4001 {
+		t.Errorf("removed peer closed with %d, want 4001", code)
+	}
+	run("end " + room.ID + " --reason over --lock --yes")
+	if code := servertest.CloseCode(t, annWS); code != 4002 {
+		t.Errorf("end closed ann with %d, want 4002 (ROOM_ENDED)", code)
+	}
+	out, _ = run("show " + room.ID)
+	if !strings.Contains(out, "enabled\tfalse\n") || !strings.Contains(out, "(over)") || strings.Contains(out, "live\t") {
+		t.Errorf("show after end --lock printed %q, want disabled, the session ended (over), nothing live", out)
+	}
+	if out, _ = run("enable " + room.ID + " --json=enabled"); !apicmdtest.JSONEq(out, `{"enabled":true}`) {
+		t.Errorf("enable printed %s", out)
+	}
 }

@@ -6,11 +6,17 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/server"
+	"github.com/keyward/keyward/token"
 )
 
 // Start starts a server on 127.0.0.1 (a free port) with its data in a
@@ -41,6 +47,18 @@ func Start(t testing.TB, edit func(*server.Config)) *server.Server {
 	return srv
 }
 
+// NoMedia is an edit for [Start] that turns the rooms' media (the SFU's UDP
+// port) off, for tests of rooms without media.
+func NoMedia(c *server.Config) { c.RTC.UDP = "off" }
+
+// StartAdmin is [Start] followed by [Admin].
+func StartAdmin(t testing.TB, edit func(*server.Config)) (*server.Server, *client.Client, server.AdminCredentials) {
+	t.Helper()
+	srv := Start(t, edit)
+	c, creds := Admin(t, srv)
+	return srv, c, creds
+}
+
 // Admin returns the credential of srv's first admin (the admin.json it
 // wrote) and a client signing with it.
 func Admin(t testing.TB, srv *server.Server) (*client.Client, server.AdminCredentials) {
@@ -58,4 +76,50 @@ func Admin(t testing.TB, srv *server.Server) (*client.Client, server.AdminCreden
 		t.Fatal(err)
 	}
 	return c, creds
+}
+
+// Join connects a peer to room over GET /rtc with an app token of creds
+// (identity user, role host) and waits for "joined"; it returns the socket,
+// closed when the test ends, and the peer's id.
+func Join(t testing.TB, srv *server.Server, creds server.AdminCredentials, room, user string) (*websocket.Conn, string) {
+	t.Helper()
+	tok, err := token.New(token.App, creds.Key, []byte(creds.Secret)).SetKeyID(creds.KID).
+		SetRoom(room).SetUser(user).SetRole("host").SetTTL(time.Hour).ToJWT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL(), "http")+"/rtc?access_token="+url.QueryEscape(tok), nil)
+	if err != nil {
+		t.Fatalf("join %s: %v", user, err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	for {
+		_, b, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("join %s: %v", user, err)
+		}
+		var m struct {
+			Type string `json:"type"`
+			Self struct {
+				PeerID string `json:"peer_id"`
+			} `json:"self"`
+		}
+		if json.Unmarshal(b, &m) == nil && m.Type == "joined" {
+			return ws, m.Self.PeerID
+		}
+	}
+}
+
+// CloseCode reads from ws until it closes and returns the close code.
+func CloseCode(t testing.TB, ws *websocket.Conn) websocket.StatusCode {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := ws.Read(ctx); err != nil {
+			return websocket.CloseStatus(err)
+		}
+	}
 }

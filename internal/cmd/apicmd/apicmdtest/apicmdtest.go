@@ -140,6 +140,9 @@ type Case struct {
 	Env map[string]string
 	// Host, if set, is the host every request must go to.
 	Host string
+	// NowFunc is the commands' clock; nil means [Clock]. A test against a
+	// real server gives time.Now.
+	NowFunc func() time.Time
 	// On maps routes ("METHOD /path") to the envelope fields the stub
 	// answers with; a value "!STATUS:CODE message" answers with a failure.
 	On map[string]string
@@ -215,6 +218,9 @@ func Exec(t testing.TB, newGroup func(*factory.Factory) *cobra.Command, stub htt
 	ios.SetStdoutTTY(tc.TTY)
 	ios.SetStdinTTY(tc.TTY)
 	in.WriteString(tc.Stdin)
+	if tc.NowFunc == nil {
+		tc.NowFunc = func() time.Time { return Clock }
+	}
 	env := tc.Env
 	if env == nil {
 		env = map[string]string{"KEYWARD_KEY": Key, "KEYWARD_SECRET": Secret, "KEYWARD_SERVER": Server}
@@ -222,7 +228,7 @@ func Exec(t testing.TB, newGroup func(*factory.Factory) *cobra.Command, stub htt
 	f := &factory.Factory{
 		IOStreams:  ios,
 		Getenv:     func(k string) string { return env[k] },
-		NowFunc:    func() time.Time { return Clock },
+		NowFunc:    tc.NowFunc,
 		HTTPClient: func() (*http.Client, error) { return &http.Client{Transport: stub}, nil },
 	}
 	root := &cobra.Command{Use: "keyward", SilenceErrors: true, SilenceUsage: true}
