@@ -31,15 +31,7 @@ const MaxBodyBytes = 64 << 10
 
 // Services are the credential services the API is built on. One store
 // usually implements them all.
-type Services interface {
-	credential.AccountService
-	credential.GroupService
-	credential.RequestService
-	credential.CredentialService
-	credential.AuditService
-	credential.NotificationService
-	credential.KeyService
-}
+type Services = credential.Services
 
 // Caller is the authenticated credential behind a request.
 type Caller struct {

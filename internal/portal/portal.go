@@ -33,16 +33,8 @@ const MaxFormBytes = 64 << 10
 
 // Services are the credential services the portal is built on; one store
 // implements them all. It is the same set as the management API's
-// (manage.Services), so a value of either type serves both.
-type Services interface {
-	credential.AccountService
-	credential.GroupService
-	credential.RequestService
-	credential.CredentialService
-	credential.AuditService
-	credential.NotificationService
-	credential.KeyService
-}
+// (manage.Services).
+type Services = credential.Services
 
 // Config configures a [Portal].
 type Config struct {
