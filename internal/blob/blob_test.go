@@ -29,6 +29,20 @@ type localBundle struct {
 	dir   string
 }
 
+// linked puts content as name and returns a link to it valid for a minute.
+func (b *localBundle) linked(t *testing.T, name, content string) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := b.store.Put(ctx, name, strings.NewReader(content), int64(len(content)), ""); err != nil {
+		t.Fatal(err)
+	}
+	link, err := b.store.SignedURL(ctx, name, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link
+}
+
 func setupLocal(t *testing.T) *localBundle {
 	t.Helper()
 	b := &localBundle{now: new(atomic.Int64), dir: t.TempDir()}
@@ -147,11 +161,7 @@ func TestLocal(t *testing.T) {
 	t.Run("Expired", func(t *testing.T) {
 		t.Parallel()
 		b := setupLocal(t)
-		ctx := context.Background()
-		if err := b.store.Put(ctx, "a.wav", strings.NewReader("RIFF"), 4, ""); err != nil {
-			t.Fatal(err)
-		}
-		link, _ := b.store.SignedURL(ctx, "a.wav", time.Minute)
+		link := b.linked(t, "a.wav", "RIFF")
 		b.now.Add(61)
 		code, body, _ := get(t, link)
 		if code != 403 || !bytes.Contains(body, []byte("expired")) {
@@ -162,9 +172,7 @@ func TestLocal(t *testing.T) {
 	t.Run("TamperedExpiry", func(t *testing.T) {
 		t.Parallel()
 		b := setupLocal(t)
-		ctx := context.Background()
-		b.store.Put(ctx, "a.wav", strings.NewReader("RIFF"), 4, "")
-		link, _ := b.store.SignedURL(ctx, "a.wav", time.Minute)
+		link := b.linked(t, "a.wav", "RIFF")
 		i := strings.Index(link, "exp=")
 		tampered := link[:i+4] + "9" + link[i+4:]
 		if code, _, _ := get(t, tampered); code != 403 {
@@ -178,9 +186,7 @@ func TestLocal(t *testing.T) {
 	t.Run("Range", func(t *testing.T) {
 		t.Parallel()
 		b := setupLocal(t)
-		ctx := context.Background()
-		b.store.Put(ctx, "r.wav", strings.NewReader("0123456789"), 10, "")
-		link, _ := b.store.SignedURL(ctx, "r.wav", time.Minute)
+		link := b.linked(t, "r.wav", "0123456789")
 		req, _ := http.NewRequest(http.MethodGet, link, nil)
 		req.Header.Set("Range", "bytes=2-4")
 		resp, err := http.DefaultClient.Do(req)

@@ -98,12 +98,22 @@ func (l *Local) Get(ctx context.Context, name string) (io.ReadCloser, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
+	f, err := l.open(name, "get")
+	if err != nil {
+		return nil, err // not a nil *os.File in a non-nil interface
+	}
+	return f, nil
+}
+
+// open opens the file of blob name: ErrNotFound when there is none, and
+// errors that name op otherwise.
+func (l *Local) open(name, op string) (*os.File, error) {
 	f, err := os.Open(filepath.Join(l.cfg.Dir, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("blob: get %s: %w", name, err)
+		return nil, fmt.Errorf("blob: %s %s: %w", op, name, err)
 	}
 	return f, nil
 }
@@ -166,14 +176,7 @@ func (l *Local) OpenLink(name string, query url.Values) (*os.File, error) {
 	if l.cfg.NowFunc().Unix() > exp {
 		return nil, ErrLinkExpired
 	}
-	f, err := os.Open(filepath.Join(l.cfg.Dir, name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("blob: open %s: %w", name, err)
-	}
-	return f, nil
+	return l.open(name, "open")
 }
 
 // ctxReader stops a copy when ctx ends.
