@@ -143,6 +143,16 @@ func TestRoomsAcrossNodes(t *testing.T) {
 		if m := pa.expect("message"); m["message"] != "from REST on B" {
 			t.Fatalf("REST message on A: %v", m)
 		}
+		r = b.call(admin, "POST", "/v1/rooms/"+room+"/mute", map[string]any{"peer_id": pb.id, "kind": "audio"})
+		if r.Status != 200 {
+			t.Fatalf("mute on B: %d %s", r.Status, r.Raw)
+		}
+		if m := pb.expect("muted"); m["peer_id"] != pb.id || m["kind"] != "audio" || m["muted"] != true {
+			t.Fatalf("muted on B's peer: %v", m)
+		}
+		if r = b.call(admin, "POST", "/v1/rooms/"+room+"/mute", map[string]any{"peer_id": "0123456789abcdef01234567", "kind": "audio"}); r.Status != 404 || r.Params.Err != "PEER_NOT_FOUND" {
+			t.Fatalf("mute of no such peer: %d %s", r.Status, r.Raw)
+		}
 		r = b.call(admin, "POST", "/v1/rooms/"+room+"/remove-peer", map[string]any{"peer_id": pa.id, "reason": "bye"})
 		if r.Status != 200 || !strings.Contains(string(r.Raw), `"removed":1`) {
 			t.Fatalf("remove-peer on B: %d %s", r.Status, r.Raw)

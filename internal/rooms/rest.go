@@ -66,6 +66,7 @@ func (s *Service) Endpoints() []auth.Endpoint {
 		e("GET /v1/rooms/{id}/peers", "keyward.rooms.peers", "The live session's peers and lobby", mgmt, native(s.handlePeersV1)),
 		e("POST /v1/rooms/{id}/remove-peer", "keyward.rooms.remove", "Remove a peer (or a role's peers): closed 4001, banned, jti revoked", mgmt, native(s.removeIn(func(n int) any { return map[string]any{"removed": n} }))),
 		e("POST /v1/rooms/{id}/end", "keyward.rooms.end", "End the live session; lock disables the room", mgmt, native(s.endIn(map[string]any{"ended": true}))),
+		e("POST /v1/rooms/{id}/mute", "keyward.rooms.mute", "Ask a live peer to mute audio, video or screen (every peer hears muted)", mgmt, native(s.handleMuteV1)),
 		e("POST /v1/rooms/{id}/message", "keyward.rooms.message", "Send a room message to everyone, a role or a peer", mgmt, native(s.sendIn(func(n int) any { return map[string]any{"delivered": n} }))),
 	}
 }
@@ -507,6 +508,30 @@ func (s *Service) endIn(body any) apiFunc {
 		}
 		return body, nil
 	}
+}
+
+// handleMuteV1 asks a peer to mute a kind of track.
+//
+//	POST /v1/rooms/{id}/mute
+func (s *Service) handleMuteV1(r *http.Request) (any, error) {
+	var body struct {
+		PeerID string `json:"peer_id"`
+		Kind   string `json:"kind"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	if body.PeerID == "" {
+		return nil, Errorf(CodeInvalid, `"peer_id" is required`)
+	}
+	rm, err := s.room(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.MutePeer(r.Context(), rm, body.PeerID, body.Kind); err != nil {
+		return nil, err
+	}
+	return map[string]any{"muted": true}, nil
 }
 
 // sendIn returns a handler that posts a server message into the room of
