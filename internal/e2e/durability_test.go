@@ -13,8 +13,24 @@ import (
 	"github.com/keyward/keyward/internal/testenv"
 )
 
-// slowFiles serves dir at about rate bytes per second, so a job stays in its
-// download stage long enough to kill the node running it.
+// serveSongSlowly writes song(seconds, seed) as serveSong does and serves
+// it, until the test ends, at a rate that makes the WAV's download take
+// about secs seconds: a job stays in its download stage long enough to
+// kill the node running it.
+func serveSongSlowly(t *testing.T, seconds int, seed uint64, secs int) (map[string]string, *httptest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	files := songFiles(t, dir, song(seconds, seed))
+	fi, err := os.Stat(files["wav"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	songs := slowFiles(dir, int(fi.Size())/secs)
+	t.Cleanup(songs.Close)
+	return files, songs
+}
+
+// slowFiles serves dir at about rate bytes per second.
 func slowFiles(dir string, rate int) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := os.ReadFile(filepath.Join(dir, filepath.Base(r.URL.Path)))
@@ -103,11 +119,7 @@ func TestKillNineWhileEncoding(t *testing.T) {
 // PostgreSQL, kills A, and expects B to complete the job.
 func TestNodeDeathOnPostgres(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	files := songFiles(t, dir, song(30, 3))
-	fi, _ := os.Stat(files["wav"])
-	songs := slowFiles(dir, int(fi.Size()/12)) // about 12 s to download
-	defer songs.Close()
+	files, songs := serveSongSlowly(t, 30, 3, 12)
 	dsn := testenv.Postgres(t)
 
 	a := startNode(t, "", "--database", dsn, "--fetch-allow", "127.0.0.1/32")
@@ -149,11 +161,7 @@ func partialDownloads(t *testing.T, data string) []string {
 // the same data directory: the partial file is gone once the server is up.
 func TestKillNineLeavesNoPartialDownload(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	files := songFiles(t, dir, song(30, 5))
-	fi, _ := os.Stat(files["wav"])
-	songs := slowFiles(dir, int(fi.Size()/30)) // about 30 s to download
-	defer songs.Close()
+	files, songs := serveSongSlowly(t, 30, 5, 30)
 	n := startNode(t, "", "--fetch-allow", "127.0.0.1/32")
 	app := encodingCreds(t, n)
 	q := startJob(t, n, app, songs.URL+"/"+filepath.Base(files["wav"]), "Partial")
