@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -74,6 +75,7 @@ func (p *CreateRoomParams) Normalize() error {
 	if r.AccountID <= 0 {
 		return errors.New("rooms: create: account is required")
 	}
+	r.Webhook.canonicalize()
 	if err := r.Validate(); err != nil {
 		return &Error{Code: CodeInvalid, Message: err.Error(), Err: err}
 	}
@@ -153,6 +155,8 @@ func (p *UpdateRoomParams) Apply(r *Room) error {
 	}
 	if p.Webhook != nil {
 		r.Webhook = *p.Webhook
+		r.Webhook.Events = slices.Clone(r.Webhook.Events)
+		r.Webhook.canonicalize()
 	}
 	if p.CustomRoomID != nil {
 		r.CustomRoomID = *p.CustomRoomID

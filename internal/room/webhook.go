@@ -168,6 +168,14 @@ func CanonicalEvent(name string) (string, bool) {
 	return name, false
 }
 
+// canonicalize renames the webhook's events given in 100ms's or
+// VideoSDK's words to keyward's; unknown names stay for Validate to name.
+func (w *Webhook) canonicalize() {
+	for i, e := range w.Events {
+		w.Events[i], _ = CanonicalEvent(e)
+	}
+}
+
 // EventFacts is what an event reports; the store fills it in the
 // transaction of the change, counts included.
 type EventFacts struct {
