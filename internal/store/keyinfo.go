@@ -219,6 +219,9 @@ func (s *Store) FindUsage(ctx context.Context, filter *credential.UsageFilter) (
 	limit = min(limit, 10000)
 	// Usage of deleted credentials stays in the table; only admins, who
 	// see everything, get it (LEFT JOIN without an owner condition).
+	// The LIMIT placeholder is taken before w.args is read: Go leaves the
+	// order of a call and a plain operand in one expression unspecified.
+	lim := w.next(limit)
 	return collect(ctx, s, db, "list usage", func(row interface{ Scan(...any) error }) (*credential.UsageRow, error) {
 		var r credential.UsageRow
 		var minute int64
@@ -227,5 +230,5 @@ func (s *Store) FindUsage(ctx context.Context, filter *credential.UsageFilter) (
 		return &r, err
 	}, `SELECT u.credential_id, u.route, u.status, u.minute, u.count
 		 FROM usage_counts u LEFT JOIN credentials c ON c.id = u.credential_id`+w.String()+
-		` ORDER BY u.minute DESC, u.credential_id, u.route, u.status LIMIT `+w.next(limit), w.args...)
+		` ORDER BY u.minute DESC, u.credential_id, u.route, u.status LIMIT `+lim, w.args...)
 }

@@ -125,8 +125,9 @@ func (s *Store) ListRooms(ctx context.Context, p *room.ListRoomsParams) (*room.R
 	if p.Enabled != nil {
 		w.add("enabled = ?", *p.Enabled)
 	}
+	lim := w.next(p.Limit) // before w.args is read (see FindUsage)
 	rows, err := s.d.ReadDB().QueryContext(ctx,
-		`SELECT `+roomColumns+` FROM rooms`+w.String()+` ORDER BY seq DESC LIMIT `+w.next(p.Limit), w.args...)
+		`SELECT `+roomColumns+` FROM rooms`+w.String()+` ORDER BY seq DESC LIMIT `+lim, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list rooms: %w", s.d.InterpretError(err))
 	}
