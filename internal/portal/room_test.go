@@ -16,6 +16,7 @@ import (
 
 	"github.com/keyward/keyward/client"
 	"github.com/keyward/keyward/internal/credential"
+	"github.com/keyward/keyward/internal/portal"
 	"github.com/keyward/keyward/token"
 )
 
@@ -364,3 +365,28 @@ func TestMintToken(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestMintTokenNeverLogged: a developer generates a token on a portal of
+// its own (no rooms); the token is on the page and nowhere in the portal's
+// or the store's log, at debug level.
+func TestMintTokenNeverLogged(t *testing.T) {
+	t.Parallel()
+	b := setup(t, portal.Config{})
+	dev := b.approvedDeveloper(t, "mint@example.com")
+	_, id, _, _ := createCredential(t, dev, "mint app")
+	dev.get("/portal/credentials/" + id).must(t, "credential page", 200).has(t, "credential page", `id="generate-token"`)
+	dev.get("/portal/credentials/" + id + "/token").must(t, "token form", 200)
+	pg := dev.post("/portal/credentials/"+id+"/token", url.Values{"profile": {"apikey"}, "ttl": {"10m"}, "room": {"any-room"},
+		"participant": {"p1"}, "permission": {"ask_join", "allow_join", "ask_join"}}).must(t, "mint", 200)
+	tok := minted(t, pg)
+	var claims token.Claims
+	if err := token.ParseString(&claims, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(claims.Permissions(), ","); got != "allow_join,ask_join" || claims.RoomID() != "any-room" || claims.UserID() != "p1" {
+		t.Fatalf("apikey claims: permissions %s, room %q, participant %q", got, claims.RoomID(), claims.UserID())
+	}
+	if logs := b.logs.String(); strings.Contains(logs, tok) || strings.Contains(logs, strings.Split(tok, ".")[2]) {
+		t.Fatalf("the token reached the log:\n%s", logs)
+	}
+}
