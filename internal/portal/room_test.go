@@ -374,8 +374,8 @@ func TestMintTokenNeverLogged(t *testing.T) {
 	b := setup(t, portal.Config{})
 	dev := b.approvedDeveloper(t, "mint@example.com")
 	_, id, _, _ := createCredential(t, dev, "mint app")
-	dev.get("/portal/credentials/" + id).must(t, "credential page", 200).has(t, "credential page", `id="generate-token"`)
-	dev.get("/portal/credentials/" + id + "/token").must(t, "token form", 200)
+	dev.get("/portal/credentials/"+id).must(t, "credential page", 200).has(t, "credential page", `id="generate-token"`)
+	dev.get("/portal/credentials/"+id+"/token").must(t, "token form", 200)
 	pg := dev.post("/portal/credentials/"+id+"/token", url.Values{"profile": {"apikey"}, "ttl": {"10m"}, "room": {"any-room"},
 		"participant": {"p1"}, "permission": {"ask_join", "allow_join", "ask_join"}}).must(t, "mint", 200)
 	tok := minted(t, pg)
