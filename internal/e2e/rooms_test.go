@@ -631,6 +631,41 @@ func TestRoomsModeration(t *testing.T) {
 		}
 	}
 
+	// Admissions count against max_peers the moment they are given: with
+	// one place left, two admits in a row let one in and refuse the other
+	// with ROOM_FULL, which keeps waiting.
+	small := makeRoom(t, n, admin, "small", 2)
+	inSmall := func(who string, perms ...string) *goPeer {
+		return join(mk(token.New(token.APIKey, key, secret).SetRoom(small).SetUser(who).SetPermissions(perms...)))
+	}
+	mod2 := inSmall("mod2", "allow_mod")
+	mod2.expect("joined")
+	x, y := inSmall("x", "ask_join"), inSmall("y", "ask_join")
+	idx, idy := x.expect("waiting")["peer_id"].(string), y.expect("waiting")["peer_id"].(string)
+	mod2.send(map[string]any{"type": "admit", "peer_id": idx, "allow": true})
+	mod2.send(map[string]any{"type": "admit", "peer_id": idy, "allow": true})
+	if e := mod2.expect("error"); e["code"] != "ROOM_FULL" {
+		t.Fatalf("second admit into the last place: %v, want ROOM_FULL", e)
+	}
+	if selfID(x.expect("joined")) != idx {
+		t.Fatalf("x joined with another id")
+	}
+	// y stays in the lobby until its timeout.
+	if code := y.closedWith(); code != 4003 || closeReason(y.err) != "ENTRY_TIMEOUT" {
+		t.Fatalf("y, refused a place: closed %d %q, want 4003 ENTRY_TIMEOUT", code, closeReason(y.err))
+	}
+	// The admitted place is counted once: full now, free again when x leaves.
+	z := "access_token=" + url.QueryEscape(mk(token.New(token.APIKey, key, secret).SetRoom(small).SetUser("z").SetPermissions("allow_join")))
+	if st, code := validate(t, n.URL, z); st != 409 || code != "ROOM_FULL" {
+		t.Fatalf("a join into the full small room: %d %s, want 409 ROOM_FULL", st, code)
+	}
+	x.send(map[string]any{"type": "leave"})
+	x.closedWith()
+	waitFor(t, 30*time.Second, "x's place to come back", func() bool {
+		st, _ := validate(t, n.URL, z)
+		return st == 200
+	})
+
 	// Remove: 4001; the same token 401 TOKEN_REVOKED; its resume token
 	// refused; a new token of the same identity refused until the ban ends.
 	guestTok := mk(token.New(token.App, key, secret).SetRoom(room).SetUser("mallory").SetRole("guest"))

@@ -554,8 +554,10 @@ func (h *Hub) wait(ctx context.Context, res *Reservation, p *Peer) {
 	case <-timer.C:
 		timedOut = true
 	case <-p.kicked:
+		h.abandon(res, p)
 		return
 	case <-ctx.Done():
+		h.abandon(res, p)
 		return
 	}
 	l.mu.Lock()
@@ -569,6 +571,8 @@ func (h *Hub) wait(ctx context.Context, res *Reservation, p *Peer) {
 		default:
 		}
 	}
+	// An admission took a place (Admit): the reservation owns it now.
+	res.held = res.held || allowed
 	l.mu.Unlock()
 	switch {
 	case timedOut:
@@ -578,6 +582,22 @@ func (h *Hub) wait(ctx context.Context, res *Reservation, p *Peer) {
 		p.kick(CloseDenied, ReasonDenied, false)
 	case !h.join(ctx, res, p):
 		p.kick(1011, ReasonGone, true)
+	}
+}
+
+// abandon takes p, whose socket is ending, out of the lobby; a place an
+// admission took for it goes to its reservation, which gives it back.
+func (h *Hub) abandon(res *Reservation, p *Peer) {
+	l := res.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.waiting[p.ID] == p {
+		delete(l.waiting, p.ID)
+	}
+	select {
+	case allowed := <-p.decided:
+		res.held = res.held || allowed
+	default:
 	}
 }
 
@@ -606,9 +626,15 @@ func (h *Hub) Admit(roomID, peerID string, allow bool, by string) error {
 		l.mu.Unlock()
 		return ErrPeerNotFound
 	}
-	if allow && l.full(&p.grant) {
-		l.mu.Unlock()
-		return ErrRoomFull
+	if allow {
+		if l.full(&p.grant) {
+			l.mu.Unlock()
+			return ErrRoomFull
+		}
+		// The place is taken now, so that admissions and joins in flight
+		// never promise more than max_peers; the peer's reservation owns
+		// it from here (wait, abandon).
+		l.reserved++
 	}
 	delete(l.waiting, peerID)
 	select {
