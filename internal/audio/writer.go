@@ -218,10 +218,11 @@ func (w *Writer) writeWAV(block [][]float32, n int) error {
 		switch {
 		case w.bits == 16 && ch == 2:
 			l, r := block[0][pos:pos+k], block[1][pos:pos+k]
+			r = r[:len(l)]
+			p = p[:4*len(l)]
 			for i := range l {
-				q := p[4*i : 4*i+4 : 4*i+4]
-				a, b := quantize16(l[i]), quantize16(r[i])
-				q[0], q[1], q[2], q[3] = byte(a), byte(a>>8), byte(b), byte(b>>8)
+				a, b := uint16(quantize16(l[i])), uint16(quantize16(r[i]))
+				binary.LittleEndian.PutUint32(p[4*i:], uint32(a)|uint32(b)<<16)
 			}
 		case w.bits == 16:
 			for c := range ch {
@@ -372,20 +373,17 @@ func encodeAs(w io.Writer, f Format, buf *Buffer) error {
 }
 
 // quantize16 is quantize(v, 16) in float32 arithmetic, which is exact for
-// 16-bit output.
+// 16-bit output. It has no data-dependent branch but the NaN test: the
+// sample is clamped, given half a step of its own sign and truncated, which
+// rounds halves away from zero as quantize does.
 func quantize16(v float32) int16 {
 	x := v * 32768
-	switch {
-	case x >= 32767.5:
-		return 32767
-	case x <= -32768:
-		return -32768
-	case x >= 0:
-		return int16(int32(x + 0.5))
-	case x < 0:
-		return -int16(int32(0.5 - x))
+	if x != x {
+		return 0
 	}
-	return 0 // NaN
+	x = min(max(x, -32768), 32767)
+	half := math.Float32frombits(math.Float32bits(x)&(1<<31) | 0x3f000000) // ±0.5
+	return int16(int32(x + half))
 }
 
 // quantize maps v in [-1, 1) to a signed integer of bits bits, clamping.

@@ -21,6 +21,9 @@ const (
 	// clipAt bounds one normalised pair difference, so onsets and drops do
 	// not drown the mark.
 	clipAt = 3.0
+	// trendHalf is the half-width, in bands, of the running mean that
+	// removeTrend takes out of every row of pair differences.
+	trendHalf = 24
 	// winHops is the length of one drift-tracking window (about 3 s).
 	winHops = 2 * period * sub
 	// segmentLen is the longest stretch analysed at once (3 minutes), which
@@ -28,6 +31,10 @@ const (
 	// segmentOverlap.
 	segmentLen     = 180 * analysisRate
 	segmentOverlap = 20 * analysisRate
+	// screenHops is how much of a segment (about 45 s) the speed search
+	// screens before decoding the screenKeep best speeds over all of it.
+	screenHops = 45 * analysisRate / detHop
+	screenKeep = 2
 	// minRho is the agreement (Σ c·y / Σ |y|) between the received soft
 	// bits y and the re-encoded payload c that a decode needs besides its
 	// 32-bit keyed MAC. The maximum-likelihood codeword fits pure noise with
@@ -35,10 +42,6 @@ const (
 	// this halves the already negligible chance of a false id; genuine
 	// marks decode at 0.8 to 1.
 	minRho = 0.70
-	// screenHops is how much of a segment (about 45 s) the speed search
-	// screens before decoding the screenKeep best speeds over all of it.
-	screenHops = 45 * analysisRate / detHop
-	screenKeep = 2
 	// minWinZ is the synchronisation z-score a window needs to contribute
 	// to a drift-tracked decode.
 	minWinZ = 3.0
@@ -201,6 +204,17 @@ func (sp *spectrum) features(s float64, sigma []float32) ([]float32, []float32) 
 		for b := range o {
 			o[b] = a[b] - c[b]
 		}
+		removeTrend(o, trendHalf)
+		// Then bring the row to a mean magnitude of one, so a loud
+		// transient weighs no more than a quiet stretch.
+		var mag float32
+		for _, v := range o {
+			mag += float32(math.Abs(float64(v)))
+		}
+		mag = mag/nBands + 1e-3
+		for b := range o {
+			o[b] /= mag
+		}
 	}
 	if sigma == nil {
 		sigma = make([]float32, nBands)
@@ -226,6 +240,21 @@ func (sp *spectrum) features(s float64, sigma []float32) ([]float32, []float32) 
 		}
 	}
 	return d, sigma
+}
+
+// removeTrend subtracts from each band of a row of pair differences the
+// mean over the bands within half of it: changes of level that span many
+// bands (onsets, decays, a drum) are the music's, since the mark's chips
+// are independent from band to band.
+func removeTrend(o []float32, half int) {
+	var pre [nBands + 1]float32
+	for b, v := range o {
+		pre[b+1] = pre[b] + v
+	}
+	for b := range o {
+		lo, hi := max(0, b-half), min(nBands, b+half+1)
+		o[b] -= (pre[hi] - pre[lo]) / float32(hi-lo)
+	}
 }
 
 // fastLog2 approximates log2(x) for x > 0 to about 1e-4.

@@ -24,7 +24,8 @@
 // a decibel in one frame and lowered in the other, the direction given by
 // a key-derived chip. The detector compares the two frames of a pair, so
 // the music's own slow envelope cancels, and the mark is indifferent to
-// volume, equalisation and companding. The changes are weighted towards
+// volume, equalisation and companding. Only the analysis frames aligned
+// with mark frames are changed. The changes are weighted towards
 // bands holding little of the frame's energy, where a decibel costs least
 // distortion, and every block of about 12 s is scaled to a target
 // signal-to-noise ratio (29.5 dB at strength 1).
@@ -38,8 +39,12 @@
 //
 // # How it is found
 //
-// The detector computes a short-time spectrum at a hop of 64 samples, finds
-// the period's start from the pilots, adds up the soft value of every copy
+// The detector computes a short-time spectrum at a hop of 64 samples and
+// the difference of log band energy between each frame and the next. From
+// every such row it takes out the running mean across bands (a drum hit or
+// a decay moves many bands together; the chips are independent from band
+// to band) and brings the row to a unit mean magnitude. It finds the
+// period's start from the pilots, adds up the soft value of every copy
 // of every coded bit, and decodes them with a soft-decision Viterbi
 // decoder. An id is reported only when the keyed MAC matches and the
 // received soft bits agree with the re-encoded payload beyond a threshold

@@ -8,7 +8,7 @@ import (
 )
 
 const (
-	// targetDB is the signal-to-noise ratio each block of about 24 s is
+	// targetDB is the signal-to-noise ratio each block of about 12 s is
 	// marked at, at strength 1. Blocks whose nominal mark would be quieter
 	// are raised by at most maxScale.
 	targetDB = 29.5
@@ -21,8 +21,8 @@ const (
 	// reconstruct exactly.
 	embedHop = frameLen / 2
 	// blockLen is the number of analysis-rate samples processed at a time
-	// (about 24 s), which bounds the embedder's working memory.
-	blockLen = 1 << 18
+	// (about 12 s), which bounds the embedder's working memory.
+	blockLen = 1 << 17
 )
 
 // downQuality and upQuality are the resampling filters used inside the
@@ -166,15 +166,17 @@ func (e *embedPlan) delta(mono []float32, off, lo, hi int) []float32 {
 			row[b] = fastLog2(en)
 		}
 	}
-	for i := first; i <= last; i++ {
+	// Only the STFT frames that coincide with mark frames (even i) carry a
+	// change: a frame straddling two mark frames of a pair would take the
+	// mean of opposite changes, nothing, and one straddling two pairs
+	// would spend energy where the detector's frames see little of it.
+	for i := first + mod(first, 2); i <= last; i += 2 {
 		e.window(mono, off, i*embedHop)
 		e.fft.forward(e.buf, e.re, e.im)
 		k := (i - first) * markBins
 		copy(specRe[k:k+markBins], e.re[firstBin:firstBin+markBins])
 		copy(specIm[k:k+markBins], e.im[firstBin:firstBin+markBins])
-		if i%2 == 0 {
-			bandLogs(logs[(floorDiv(i, 2)-j0)*nBands:][:nBands], specRe[k:k+markBins], specIm[k:k+markBins])
-		}
+		bandLogs(logs[(floorDiv(i, 2)-j0)*nBands:][:nBands], specRe[k:k+markBins], specIm[k:k+markBins])
 	}
 	// Mark frames of the edge pairs that no STFT frame above covered: their
 	// energies make each pair's weights depend on the signal alone, not on
@@ -242,7 +244,7 @@ func (e *embedPlan) delta(mono []float32, off, lo, hi int) []float32 {
 		}
 		return float32(g)
 	}
-	for i := first; i <= last; i++ {
+	for i := first + mod(first, 2); i <= last; i += 2 {
 		start := i * embedHop
 		if start+frameLen <= 0 || start >= off+len(mono) {
 			continue
@@ -252,11 +254,7 @@ func (e *embedPlan) delta(mono []float32, off, lo, hi int) []float32 {
 		k := (i - first) * markBins
 		j := floorDiv(i, 2)
 		for b := range nBands {
-			g := gain(j, b)
-			if i%2 != 0 { // straddles mark frames j and j+1
-				g = (g + gain(j+1, b)) / 2
-			}
-			f := dbGainMinusOne(g)
+			f := dbGainMinusOne(gain(j, b))
 			for q := b * bandBins; q < (b+1)*bandBins; q++ {
 				e.re[firstBin+q] = specRe[k+q] * f
 				e.im[firstBin+q] = specIm[k+q] * f

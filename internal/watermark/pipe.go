@@ -50,11 +50,7 @@ func (m *Marker) EmbedStream(dst SampleWriter, src SampleReader, id ID) (StreamS
 	if err != nil {
 		return st, err
 	}
-	block := make([][]float32, src.Channels())
 	view := make([][]float32, src.Channels())
-	for c := range block {
-		block[c] = make([]float32, streamBlock)
-	}
 	write := func(out [][]float32) error {
 		if len(out) == 0 || len(out[0]) == 0 {
 			return nil
@@ -69,19 +65,14 @@ func (m *Marker) EmbedStream(dst SampleWriter, src SampleReader, id ID) (StreamS
 		return nil
 	}
 	for {
+		// The reader decodes straight into the embedder's window.
 		t0 := time.Now()
-		n, rerr := src.Read(block)
+		n, rerr := src.Read(e.tail(streamBlock, view))
 		t1 := time.Now()
 		st.Read += t1.Sub(t0)
 		if n > 0 {
-			for c := range view {
-				view[c] = block[c][:n]
-			}
-			out, err := e.Write(view)
+			out := e.commit(n)
 			st.Mark += time.Since(t1)
-			if err != nil {
-				return st, err
-			}
 			if err := write(out); err != nil {
 				return st, err
 			}

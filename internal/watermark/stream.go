@@ -90,17 +90,48 @@ func (e *Embedder) Write(chunk [][]float32) ([][]float32, error) {
 		}
 	}
 	e.compact()
+	e.reserve(len(chunk[0]))
 	for c, ch := range chunk {
-		if e.in[c] == nil {
-			// Room for the window the embedder holds and a chunk, so
-			// the window is never copied to grow.
-			window := int64(blockLen+3*margin)*int64(e.rate)/analysisRate + 1
-			e.in[c] = make([]float32, 0, int(window)+max(len(ch), streamBlock))
-		}
 		e.in[c] = append(e.in[c], ch...)
 	}
 	e.total += int64(len(chunk[0]))
 	return e.process(), nil
+}
+
+// reserve makes room for n more frames in the input window; the window is
+// made once with room for what the embedder holds and a chunk, so it is
+// never copied to grow.
+func (e *Embedder) reserve(n int) {
+	for c, ch := range e.in {
+		if ch == nil {
+			window := int64(blockLen+3*margin)*int64(e.rate)/analysisRate + 1
+			e.in[c] = make([]float32, 0, int(window)+max(n, streamBlock))
+		} else {
+			e.in[c] = slices.Grow(ch, n)
+		}
+	}
+}
+
+// tail returns room for n more frames at the end of the input window, to
+// be filled by a reader and handed over with commit: it spares Write's
+// copy.
+func (e *Embedder) tail(n int, view [][]float32) [][]float32 {
+	e.compact()
+	e.reserve(n)
+	for c, ch := range e.in {
+		view[c] = ch[len(ch) : len(ch)+n]
+	}
+	return view
+}
+
+// commit takes the first n frames filled in since tail and returns the
+// marked samples that are ready, as Write does.
+func (e *Embedder) commit(n int) [][]float32 {
+	for c, ch := range e.in {
+		e.in[c] = ch[:len(ch)+n]
+	}
+	e.total += int64(n)
+	return e.process()
 }
 
 // Flush ends the stream and returns the remaining marked samples. A stream
@@ -228,25 +259,20 @@ func (e *Embedder) markBlock(a, b int, last bool) {
 	}
 	B = max(A, min(B, e.total))
 	n := int(B - A)
-	// The mark is made at the output rate a chunk at a time, twice: once
-	// for its energy, which sets the block's scale, and once to add it.
-	// Chunks are a multiple of the energy's runs and of the upsampler's
-	// phases, so the result is the same as in one piece.
+	// The block's scale comes from the mark's energy at the analysis rate:
+	// the upsampler passes the mark's band whole, so the energy at the
+	// output rate is the same times the ratio of the rates, and the mark is
+	// made at the output rate only once, a chunk at a time.
 	const chunk = 8192
 	if e.out == nil {
 		e.out = make([]float32, chunk)
 	}
-	var es, ed float64
+	var es float64
 	for _, ch := range e.in {
 		es += energy(ch[A-e.inOff : B-e.inOff])
 	}
-	for p := 0; p < n; p += chunk {
-		out := e.out[:min(chunk, n-p)]
-		e.plan.up.Range(out, delta, lo, int(A)+p)
-		ed += energy(out)
-	}
+	ed := energy(delta[a-lo:b-lo]) * float64(e.rate) / analysisRate * float64(e.channels)
 	// Scale the block's mark to the target signal-to-noise ratio.
-	ed *= float64(e.channels)
 	k := float32(maxScale)
 	if ed > 0 {
 		k = float32(min(maxScale, math.Sqrt(es/(ed*e.targetSNR))))
