@@ -333,6 +333,9 @@ func TestHelpers(t *testing.T) {
 		notFound, conflict, auth, rateLimd bool
 	}{
 		{&client.Error{HTTPStatus: 404, Code: "NOT_FOUND"}, true, false, false, false},
+		{&client.Error{HTTPStatus: 404, Code: "ROOM_NOT_FOUND"}, true, false, false, false},
+		{&client.Error{HTTPStatus: 404, Code: "PEER_NOT_FOUND"}, true, false, false, false},
+		{fmt.Errorf("get room: %w", &client.Error{HTTPStatus: 404, Code: "ROOM_NOT_FOUND"}), true, false, false, false},
 		{&client.Error{HTTPStatus: 409, Code: "CONFLICT"}, false, true, false, false},
 		{&client.Error{HTTPStatus: 401, Code: "TOKEN_SIGNATURE"}, false, false, true, false},
 		{&client.Error{HTTPStatus: 403, Code: "FORBIDDEN"}, false, false, true, false},

@@ -111,8 +111,13 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
-// IsNotFound reports whether err is a NOT_FOUND [*Error].
-func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+// IsNotFound reports whether err is an [*Error] saying that what was asked
+// for does not exist: NOT_FOUND, or any other code answered with HTTP 404
+// (ROOM_NOT_FOUND, PEER_NOT_FOUND, …).
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.Is(err, ErrNotFound) || errors.As(err, &e) && e.HTTPStatus == http.StatusNotFound
+}
 
 // IsConflict reports whether err is a CONFLICT [*Error].
 func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }

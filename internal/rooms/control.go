@@ -24,7 +24,8 @@ func (s *Service) Live(ctx context.Context, accountID int64, ref string) (*Room,
 
 // RemovePeer removes a peer (by id), or every peer of role, from the
 // account's room ref: each is closed with 4001, banned from the room until
-// its token's exp plus leeway, and its jti revoked. It returns how many
+// the later of its token's exp plus leeway and the end of its resume
+// tokens' lifetime, and its jti revoked. It returns how many
 // peers were removed.
 func (s *Service) RemovePeer(ctx context.Context, accountID int64, ref, peerID, role, reason string) (int, error) {
 	rm, err := s.cfg.Store.Room(ctx, accountID, ref)

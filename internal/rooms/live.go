@@ -30,7 +30,8 @@ func (s *Service) Active(ctx context.Context, rm *Room) (*ActiveRoom, error) {
 
 // Remove removes a peer (by id) or every peer of a role from rm's live
 // session: each is closed 4001, its identity banned from the room until
-// its token's exp plus leeway, its jti revoked. It returns how many were
+// the later of its token's exp plus leeway and the end of its resume
+// tokens' lifetime, its jti revoked. It returns how many were
 // removed.
 func (s *Service) Remove(ctx context.Context, rm *Room, peerID, role, reason string) (int, error) {
 	var n int
