@@ -29,7 +29,9 @@
 // [Config.HeartbeatInterval]. Every node sweeps for running jobs whose
 // lease is older than [Config.LeaseTimeout] (or that never got one) and
 // makes them available again, so another node picks them up within about
-// LeaseTimeout. On SQLite, where only one process uses the file, every job
+// LeaseTimeout. A node keeps a job's lease after its worker returns, until
+// River has recorded how the job ended: a job is never handed out twice
+// while the node that ran it is alive, however slow that recording is. On SQLite, where only one process uses the file, every job
 // still "running" when the queue starts belongs to a dead process and is
 // made available at once.
 //

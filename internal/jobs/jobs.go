@@ -197,6 +197,12 @@ type Queue struct {
 	stopSweeper context.CancelFunc
 	sweeperDone chan struct{}
 	started     bool
+
+	// holders are the goroutines holding the leases of jobs whose workers
+	// returned until River records their end; holdStop tells them River
+	// has stopped.
+	holders  sync.WaitGroup
+	holdStop chan struct{}
 }
 
 // Open opens the database, runs River's migrations and the callers', and
@@ -302,6 +308,7 @@ func (q *Queue) Start(ctx context.Context) error {
 			q.cfg.Logger.Info("jobs: made jobs of a previous process available again", "count", n)
 		}
 	}
+	q.holdStop = make(chan struct{})
 	if err := q.b.start(ctx); err != nil {
 		return fmt.Errorf("jobs: start river: %w", err)
 	}
@@ -341,6 +348,8 @@ func (q *Queue) stop(ctx context.Context, cancel bool) error {
 		defer c()
 		err = errors.Join(err, q.b.stop(cctx, true))
 	}
+	close(q.holdStop)
+	q.holders.Wait()
 	return err
 }
 

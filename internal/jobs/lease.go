@@ -17,7 +17,10 @@ const (
 	sqlUpsertLease = `INSERT INTO keyward_job_lease (job_id, node, beat) VALUES ($1, $2, $3)
 		ON CONFLICT (job_id) DO UPDATE SET node = excluded.node, beat = excluded.beat`
 	sqlRenewLease = `UPDATE keyward_job_lease SET beat = $1 WHERE job_id = $2 AND node = $3`
-	sqlDropLease  = `DELETE FROM keyward_job_lease WHERE job_id = $1 AND node = $2`
+	// sqlDropRecorded drops node's lease on a job once River has recorded
+	// its end, in one statement, so that a new run's lease is never taken.
+	sqlDropRecorded = `DELETE FROM keyward_job_lease WHERE job_id = $1 AND node = $2
+		AND NOT EXISTS (SELECT 1 FROM river_job WHERE id = $1 AND state = 'running')`
 	// sqlMakeAvailable returns a running job to the queue. scheduled_at is
 	// already in the past: the job was fetched.
 	sqlMakeAvailable = `UPDATE river_job SET state = 'available' WHERE id = $1 AND state = 'running'`
@@ -59,10 +62,50 @@ func (m *leaseMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInn
 	err := doInner(ctx)
 	close(done)
 	<-stopped
-	if _, derr := q.b.Exec(context.WithoutCancel(ctx), sqlDropLease, job.ID, node); derr != nil {
-		q.cfg.Logger.Warn("jobs: drop lease", "job", job.ID, "err", derr)
-	}
+	// River records how the job ended only after Work returns, and it may
+	// take a while (its completer batches). Until then the job is still
+	// "running": dropping the lease now would let a sweeper, here or on
+	// another node, hand the job out again while this node is alive — it
+	// would run twice, and River panics when it completes a job it did not
+	// expect. So the lease is held until River has recorded the end.
+	q.holders.Add(1)
+	go q.holdUntilRecorded(context.WithoutCancel(ctx), job.ID, node)
 	return err
+}
+
+// holdUntilRecorded renews the lease on job id, held by node, until River
+// has recorded the job's end (its state is no longer "running"), then
+// drops it. It also stops when the lease is no longer node's, and makes a
+// last attempt when the queue stops.
+func (q *Queue) holdUntilRecorded(ctx context.Context, id int64, node string) {
+	defer q.holders.Done()
+	t := time.NewTicker(q.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		n, err := q.b.Exec(ctx, sqlDropRecorded, id, node)
+		if err == nil && n == 1 {
+			return
+		}
+		if err == nil {
+			n, err = q.b.Exec(ctx, sqlRenewLease, q.cfg.NowFunc().UnixMilli(), id, node)
+			if err == nil && n == 0 {
+				return // another node took the job over
+			}
+		}
+		if err != nil {
+			q.cfg.Logger.Warn("jobs: hold lease until the job's end is recorded", "job", id, "err", err)
+		}
+		select {
+		case <-q.holdStop:
+			// River has stopped: what it recorded is final. A lease left
+			// behind goes stale and is swept like a dead node's.
+			if _, err := q.b.Exec(ctx, sqlDropRecorded, id, node); err != nil {
+				q.cfg.Logger.Warn("jobs: drop lease", "job", id, "err", err)
+			}
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // sweep makes orphaned running jobs available again until ctx ends.
