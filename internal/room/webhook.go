@@ -76,6 +76,13 @@ type Outbox interface {
 	UnrelayedWebhooks(ctx context.Context, limit int) ([]*WebhookEvent, error)
 	// MarkWebhooksRelayed records that the events' jobs exist.
 	MarkWebhooksRelayed(ctx context.Context, ids []string, at time.Time) error
+	// RequeueWebhooks marks the events still pending that were handed to
+	// the job queue before relayedBefore as not handed over, so that the
+	// relay hands them over again: an event whose job was lost (a deleted
+	// or restored job database) is delivered after all. Jobs are unique by
+	// event id, so an event whose job still exists gets no second one. It
+	// returns how many events it marked.
+	RequeueWebhooks(ctx context.Context, relayedBefore time.Time) (int64, error)
 	// WebhookEvent returns the event of id, or [ErrWebhookNotFound].
 	WebhookEvent(ctx context.Context, id string) (*WebhookEvent, error)
 	// WebhookWaits returns how many earlier events of e's room are still

@@ -183,6 +183,19 @@ func (s *Store) MarkWebhooksRelayed(ctx context.Context, ids []string, at time.T
 	})
 }
 
+// RequeueWebhooks implements [room.Outbox].
+func (s *Store) RequeueWebhooks(ctx context.Context, relayedBefore time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, false, func(tx *txn) error {
+		var err error
+		n, err = tx.execCount(ctx, "requeue webhook events",
+			`UPDATE webhook_events SET relayed_at = 0 WHERE state = $1 AND relayed_at > 0 AND relayed_at < $2`,
+			room.WebhookPending, ms(relayedBefore))
+		return err
+	})
+	return n, err
+}
+
 // WebhookEvent implements [room.Outbox].
 func (s *Store) WebhookEvent(ctx context.Context, id string) (*room.WebhookEvent, error) {
 	e, err := scanWebhook(s.d.ReadDB().QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhook_events WHERE id = $1`, id))

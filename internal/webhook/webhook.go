@@ -22,6 +22,7 @@ const (
 	DefaultPollInterval = 500 * time.Millisecond
 	DefaultWaitInterval = 100 * time.Millisecond
 	DefaultRetention    = 7 * 24 * time.Hour
+	DefaultRequeueAfter = 15 * time.Minute
 	// maxWait bounds one wait behind earlier events of the room.
 	maxWait = 30 * time.Second
 	// relayBatch is how many events the relay hands over at once.
@@ -73,6 +74,12 @@ type Config struct {
 	// Retention is how long delivered and failed events stay in the outbox
 	// (for GET /v1/rooms/{id}/webhook). Default [DefaultRetention].
 	Retention time.Duration
+	// RequeueAfter is how long an event may stay pending after it was
+	// handed to the job queue before the relay hands it over again (its
+	// job may have been lost with a deleted job database; a job that still
+	// exists is not doubled). It is longer than an event's retries take.
+	// Default [DefaultRequeueAfter].
+	RequeueAfter time.Duration
 	// Logger receives delivery failures. Default slog.Default().
 	Logger *slog.Logger
 	// NowFunc is the clock of the signatures. Default time.Now.
@@ -96,6 +103,7 @@ func New(cfg Config) (*Service, error) {
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, DefaultPollInterval)
 	cfg.WaitInterval = cmp.Or(cfg.WaitInterval, DefaultWaitInterval)
 	cfg.Retention = cmp.Or(cfg.Retention, DefaultRetention)
+	cfg.RequeueAfter = cmp.Or(cfg.RequeueAfter, DefaultRequeueAfter)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
@@ -159,14 +167,23 @@ func (s *Service) Kick() {
 	}
 }
 
-// relay hands the outbox's new events to q until ctx ends, and prunes old
+// relay hands the outbox's new events to q until ctx ends, hands over
+// again those pending too long (see Config.RequeueAfter), and prunes old
 // events now and then.
 func (s *Service) relay(ctx context.Context, q Inserter) {
 	defer close(s.stopped)
 	t := time.NewTicker(s.cfg.PollInterval)
 	defer t.Stop()
-	nextPrune := time.Time{}
+	var nextPrune, nextRequeue time.Time
 	for {
+		if now := s.cfg.NowFunc(); now.After(nextRequeue) {
+			nextRequeue = now.Add(s.cfg.RequeueAfter / 4)
+			if n, err := s.cfg.Store.RequeueWebhooks(ctx, now.Add(-s.cfg.RequeueAfter)); err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Error("webhook: requeue", "err", err)
+			} else if n > 0 {
+				s.cfg.Logger.Info("webhook: handing events pending too long to the queue again", "events", n)
+			}
+		}
 		n, err := s.RelayOnce(ctx, q)
 		if err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Error("webhook: relay", "err", err)

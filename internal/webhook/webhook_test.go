@@ -128,7 +128,7 @@ type testBundle struct {
 
 // setup opens a store and a job queue on dialect ("sqlite" or
 // "postgres") and starts a service that posts through poster.
-func setup(t testing.TB, dialect string, poster Poster) *testBundle {
+func setup(t testing.TB, dialect string, poster Poster, opts ...func(*Config)) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	var d store.Driver
@@ -158,8 +158,8 @@ func setup(t testing.TB, dialect string, poster Poster) *testBundle {
 	if err != nil {
 		t.Fatalf("CreateAccount: %v", err)
 	}
-	svc, err := New(Config{Store: st, Poster: poster, Key: []byte("0123456789abcdef0123456789abcdef"), MaxAttempts: 5,
-		PollInterval: 50 * time.Millisecond, WaitInterval: 50 * time.Millisecond, Logger: jc.Logger})
+	svc, err := New(with(Config{Store: st, Poster: poster, Key: []byte("0123456789abcdef0123456789abcdef"), MaxAttempts: 5,
+		PollInterval: 50 * time.Millisecond, WaitInterval: 50 * time.Millisecond, Logger: jc.Logger}, opts...))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -318,6 +318,50 @@ func (b *testBundle) waitFinished(t *testing.T, id string) *room.WebhookEvent {
 			t.Fatalf("event %s (%s) still pending after 60 s: %s", id, e.Name, e.LastError)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func with(c Config, opts ...func(*Config)) Config {
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// lostJobs is a job queue that loses every job it is given.
+type lostJobs struct{}
+
+func (lostJobs) Insert(context.Context, river.JobArgs, *river.InsertOpts) (int64, error) {
+	return 1, nil
+}
+
+// TestLostJobsRequeued: the events were handed to the queue, which then
+// lost their jobs (a deleted jobs.db). They are handed over again once
+// they have been pending for RequeueAfter, and delivered, each once.
+func TestLostJobsRequeued(t *testing.T) {
+	t.Parallel()
+	rc := &receiver{t: t, posts: map[string]int{}, changed: make(chan struct{}, 1)}
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	const after = 300 * time.Millisecond
+	b := setup(t, "sqlite", loopbackPoster(t), func(c *Config) { c.RequeueAfter = after })
+	rc.secrets = b.svc.Secret
+	b.svc.Stop()
+	events := b.session(t, b.room(t, "lost", room.VendorKeyward, srv.URL+"/hooks"))
+	if n, err := b.svc.RelayOnce(context.Background(), lostJobs{}); err != nil || n != len(events) {
+		t.Fatalf("RelayOnce into a queue that loses its jobs = %d, %v; want %d", n, err, len(events))
+	}
+	time.Sleep(after)
+	if err := b.svc.Start(context.Background(), b.queue); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	rc.waitAccepted(t, len(events))
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, e := range events {
+		if n := rc.posts[e.ID]; n != 1 {
+			t.Errorf("event %s (%s) was posted %d times, want once", e.ID, e.Name, n)
+		}
 	}
 }
 

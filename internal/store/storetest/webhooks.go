@@ -208,6 +208,17 @@ func exerciseWebhooks(s suite) {
 		wantRoomCode(t, "WebhookEvent(unknown)", err, errcode.NotFound)
 		err = b.st.FinishWebhookAttempt(ctx, &room.WebhookAttempt{ID: second.ID, State: "lost", At: t0})
 		wantRoomCode(t, "FinishWebhookAttempt(bad state)", err, room.CodeInvalid)
+		// Requeue: the pending event handed over before the cutoff goes
+		// back to the relay; the delivered one never does.
+		if k, err := b.st.RequeueWebhooks(ctx, t0); err != nil || k != 0 {
+			t.Fatalf("RequeueWebhooks(relayed at the cutoff) = %d, %v; want 0", k, err)
+		}
+		if k, err := b.st.RequeueWebhooks(ctx, t0.Add(time.Second)); err != nil || k != 1 {
+			t.Fatalf("RequeueWebhooks = %d, %v; want the pending one", k, err)
+		}
+		if again, err := b.st.UnrelayedWebhooks(ctx, 10); err != nil || len(again) != 1 || again[0].ID != second.ID {
+			t.Fatalf("UnrelayedWebhooks after requeue = %d, %v; want the pending one", len(again), err)
+		}
 		n, err := b.st.PruneWebhooks(ctx, t0.Add(time.Second))
 		if err != nil || n != 1 {
 			t.Fatalf("PruneWebhooks = %d, %v; want the delivered one", n, err)
