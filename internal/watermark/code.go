@@ -92,42 +92,77 @@ var branch = func() (t [nStates][2][codeRate]float32) {
 // viterbi decodes soft values (positive means a coded 1) into the most
 // likely payload bits of a terminated code.
 func viterbi(soft []float32) []byte {
+	return listViterbi(soft, 1)[0]
+}
+
+// listViterbi returns up to n payloads of a terminated code, most likely
+// first: the n best paths into the final state, found by keeping the n
+// best survivors in every state (the parallel list Viterbi algorithm).
+// With n = 1 it is [viterbi]. A caller that checks each candidate against
+// an integrity code recovers payloads whose single best path has an error
+// the check catches.
+func listViterbi(soft []float32, n int) [][]byte {
 	steps := len(soft) / codeRate
 	const negInf = -1e30
-	var metric, next [nStates]float32
+	metric := make([]float32, nStates*n)
+	next := make([]float32, nStates*n)
 	for i := range metric {
 		metric[i] = negInf
 	}
 	metric[0] = 0
-	// decision[t][s] is the input bit and predecessor that reached s.
-	prev := make([][nStates]uint8, steps)
+	// back[(t*nStates+s)*n+r] is the predecessor state and rank of the
+	// r-th survivor of state s after step t.
+	back := make([]uint16, steps*nStates*n)
 	for t := range steps {
 		y := soft[t*codeRate : t*codeRate+codeRate]
-		for i := range next {
-			next[i] = negInf
-		}
-		for s := range nStates {
-			if metric[s] == negInf {
-				continue
-			}
-			for b := range 2 {
-				br := &branch[s][b]
-				m := metric[s] + br[0]*y[0] + br[1]*y[1] + br[2]*y[2]
-				ns := (b<<(constraint-1) | s) >> 1
-				if m > next[ns] {
-					next[ns] = m
-					prev[t][ns] = uint8(s)
+		for ns := range nStates {
+			b := ns >> (constraint - 2)
+			s0 := (ns << 1) & (nStates - 1)
+			s1 := s0 | 1
+			br0, br1 := &branch[s0][b], &branch[s1][b]
+			m0 := br0[0]*y[0] + br0[1]*y[1] + br0[2]*y[2]
+			m1 := br1[0]*y[0] + br1[1]*y[1] + br1[2]*y[2]
+			l0, l1 := metric[s0*n:][:n], metric[s1*n:][:n]
+			out := next[ns*n:][:n]
+			bk := back[(t*nStates+ns)*n:][:n]
+			i, j := 0, 0
+			for r := range n {
+				v0, v1 := float32(negInf), float32(negInf)
+				if i < n && l0[i] > negInf {
+					v0 = l0[i] + m0
+				}
+				if j < n && l1[j] > negInf {
+					v1 = l1[j] + m1
+				}
+				switch {
+				case v0 == negInf && v1 == negInf:
+					out[r] = negInf
+				case v0 >= v1:
+					out[r] = v0
+					bk[r] = uint16(s0)<<8 | uint16(i)
+					i++
+				default:
+					out[r] = v1
+					bk[r] = uint16(s1)<<8 | uint16(j)
+					j++
 				}
 			}
 		}
-		metric = next
+		metric, next = next, metric
 	}
-	// Terminated: trace back from state 0.
-	out := make([]byte, steps)
-	s := 0
-	for t := steps - 1; t >= 0; t-- {
-		out[t] = byte(s >> (constraint - 2) & 1)
-		s = int(prev[t][s])
+	var res [][]byte
+	for r := range n {
+		if metric[r] == negInf {
+			break
+		}
+		out := make([]byte, steps)
+		s, k := 0, r
+		for t := steps - 1; t >= 0; t-- {
+			out[t] = byte(s >> (constraint - 2) & 1)
+			p := back[(t*nStates+s)*n+k]
+			s, k = int(p>>8), int(p&0xff)
+		}
+		res = append(res, out[:steps-(constraint-1)])
 	}
-	return out[:steps-(constraint-1)]
+	return res
 }

@@ -45,6 +45,11 @@ const (
 	// minWinZ is the synchronisation z-score a window needs to contribute
 	// to a drift-tracked decode.
 	minWinZ = 3.0
+	// listSize is how many of the most likely payloads the decoder checks
+	// against the keyed MAC: a weak copy whose best path has an error the
+	// MAC catches is often the second or tenth path. Each candidate is one
+	// more 2^-32 chance of a false id, still negligible at 16.
+	listSize = 16
 )
 
 // Detect looks for marks made under m's key in samples (one slice per
@@ -272,6 +277,9 @@ func fastLog2(x float32) float32 {
 type alignment struct {
 	s  float64
 	t0 int
+	// f, when positive, reads each frame as its row blended with the next
+	// hop's by that fraction: a start between two hops.
+	f float32
 }
 
 // hop returns the hop of mark frame j (relative to the period start t0).
@@ -338,6 +346,14 @@ func (m *Marker) accumulate(d []float32, n int, a alignment, hLo, hHi int, wt fl
 		}
 		pair := (((j % period) + period) % period) / 2
 		row := d[h*nBands : (h+1)*nBands]
+		if a.f > 0 && h+1 < n {
+			next := d[(h+1)*nBands : (h+2)*nBands]
+			for _, c := range m.pat.data[pair] {
+				v := row[c.band] + a.f*(next[c.band]-row[c.band])
+				soft[c.bit] += wt * float32(c.sign) * v
+			}
+			continue
+		}
 		for _, c := range m.pat.data[pair] {
 			soft[c.bit] += wt * float32(c.sign) * row[c.band]
 		}
@@ -353,18 +369,21 @@ func (m *Marker) decode(soft []float32) (ID, float64, bool) {
 	if mag == 0 {
 		return 0, 0, false
 	}
-	bitsOut := viterbi(soft)
-	id, mac := unpack(bitsOut)
-	coded := encode(bitsOut)
-	var agree float64
-	for k, c := range coded {
-		agree += float64(2*int(c)-1) * float64(soft[k])
+	var bestRho float64
+	for _, bitsOut := range listViterbi(soft, listSize) {
+		id, mac := unpack(bitsOut)
+		coded := encode(bitsOut)
+		var agree float64
+		for k, c := range coded {
+			agree += float64(2*int(c)-1) * float64(soft[k])
+		}
+		rho := agree / mag
+		bestRho = max(bestRho, rho)
+		if mac == macOf(m.mac, id) && rho >= minRho {
+			return id, rho, true
+		}
 	}
-	rho := agree / mag
-	if mac != macOf(m.mac, id) || rho < minRho {
-		return 0, rho, false
-	}
-	return id, rho, true
+	return 0, bestRho, false
 }
 
 // speeds returns the speed factors to try, unchanged speed first.
@@ -459,10 +478,13 @@ func (m *Marker) tryAlignments(d []float32, n int, s float64) (Result, bool) {
 		}
 	}
 	soft := make([]float32, codedBits)
-	a := alignment{s: s, t0: best}
-	m.accumulate(d, n, a, 0, n, 1, soft)
-	if id, rho, ok := m.decode(soft); ok {
-		return m.result(id, rho, a, bestZ), true
+	for _, a := range alignCands(best, nAlign, nWin, S, Q) {
+		a.s = s
+		clear(soft)
+		m.accumulate(d, n, a, 0, n, 1, soft)
+		if id, rho, ok := m.decode(soft); ok {
+			return m.result(id, rho, a, bestZ), true
+		}
 	}
 	if nWin < 2 {
 		return Result{}, false
@@ -513,4 +535,34 @@ func (m *Marker) result(id ID, rho float64, a alignment, z float64) Result {
 		Speed:      a.s,
 		SyncScore:  z,
 	}
+}
+
+// alignCands returns the alignments to decode at, in order: the best start
+// hop, the two half hops around it, its neighbours, then the best start
+// more than two hops away and its neighbours. A copy whose start falls
+// between hops, or whose pilots lost to a chance peak, decodes at one of
+// them; decoding costs little beside the spectrum.
+func alignCands(best, nAlign, nWin int, S, Q []float64) []alignment {
+	prev, next := mod(best-1, nAlign), mod(best+1, nAlign)
+	out := []alignment{{t0: best}, {t0: best, f: 0.5}, {t0: prev, f: 0.5}, {t0: prev}, {t0: next}}
+	second, sz := -1, math.Inf(-1)
+	for t0 := range nAlign {
+		if mod(t0-best+2, nAlign) <= 4 {
+			continue
+		}
+		var cs, cq float64
+		for w := range nWin {
+			cs += S[t0*nWin+w]
+			cq += Q[t0*nWin+w]
+		}
+		if cq > 0 {
+			if z := cs / math.Sqrt(cq); z > sz {
+				second, sz = t0, z
+			}
+		}
+	}
+	if second >= 0 {
+		out = append(out, alignment{t0: second}, alignment{t0: mod(second-1, nAlign)}, alignment{t0: mod(second+1, nAlign)})
+	}
+	return out
 }

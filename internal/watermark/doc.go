@@ -25,10 +25,22 @@
 // a key-derived chip. The detector compares the two frames of a pair, so
 // the music's own slow envelope cancels, and the mark is indifferent to
 // volume, equalisation and companding. Only the analysis frames aligned
-// with mark frames are changed. The changes are weighted towards
-// bands holding little of the frame's energy, where a decibel costs least
-// distortion, and every block of about 12 s is scaled to a target
-// signal-to-noise ratio (29.5 dB at strength 1).
+// with mark frames are changed.
+//
+// The detector normalises what it sees, so a decibel of change is worth
+// the same to it in any band of any frame, while its cost in distortion
+// energy grows with the music's level there. The change is therefore
+// weighted towards bands holding little of the frame's energy and towards
+// pairs quieter than their surroundings. It is also informed by the host:
+// the embedder computes the music's own pair difference in every cell, as
+// the detector will see it, and where the sum over one coded bit's cells
+// in a period opposes the bit, raises those cells by enough to cancel most
+// of it; where the music already helps, it lowers them a little. Every
+// block of about 12 s is then scaled to a target signal-to-noise ratio
+// (31.5 dB at strength 1; material whose energy lies mostly outside the
+// mark's band, such as speech pauses or bass-heavy electronics, comes out
+// quieter still, as the change is never more than 1.6 times its nominal
+// size).
 //
 // A period of 16 pairs (1.49 s) carries the whole payload: 256 of its 1280
 // cells are pilots for synchronisation, the rest carry the 96 payload bits
@@ -45,10 +57,13 @@
 // a decay moves many bands together; the chips are independent from band
 // to band) and brings the row to a unit mean magnitude. It finds the
 // period's start from the pilots, adds up the soft value of every copy
-// of every coded bit, and decodes them with a soft-decision Viterbi
-// decoder. An id is reported only when the keyed MAC matches and the
-// received soft bits agree with the re-encoded payload beyond a threshold
-// calibrated on unmarked music. Long inputs are also tracked window by
+// of every coded bit, and decodes them with a soft-decision list Viterbi
+// decoder that checks the 16 most likely payloads against the MAC. A copy
+// whose start falls between two hops of the analysis, or whose pilots
+// lose to a chance peak, is decoded again at the half hops and neighbours
+// around the best start and at the next best start. An id is reported
+// only when the keyed MAC matches and the received soft bits agree with
+// the re-encoded payload beyond a threshold calibrated on unmarked music. Long inputs are also tracked window by
 // window, which follows drift. When nothing is found at the original speed,
 // speeds within ±[Config.SpeedSearch] (default 4%) are searched in 0.4%
 // steps by rescaling the analysed spectrum, so a sped-up or slowed-down copy

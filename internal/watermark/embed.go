@@ -11,7 +11,7 @@ const (
 	// targetDB is the signal-to-noise ratio each block of about 12 s is
 	// marked at, at strength 1. Blocks whose nominal mark would be quieter
 	// are raised by at most maxScale.
-	targetDB = 29.5
+	targetDB = 31.5
 	maxScale = 1.6
 	// baseDB is the size, in dB, of the change made to each band of each
 	// frame at strength 1.
@@ -87,8 +87,11 @@ type embedPlan struct {
 	buf   []float32
 	re    []float32
 	im    []float32
+	pat   *pattern
 	// Working memory of delta, kept from block to block.
 	out, specRe, specIm, logs, weights []float32
+	host, rowMag, pairEn               []float32
+	sums, reach                        [codedBits]float32
 }
 
 // grow returns s resized to n elements, reusing its memory when it can;
@@ -100,22 +103,13 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-const (
-	// spreadExp sets how strongly the change moves towards quiet bands: a
-	// band's weight goes as its energy share to the power −spreadExp,
-	// between minWeight and maxWeight.
-	spreadExp = 0.5
-	minWeight = 0.3
-	maxWeight = 2.5
-	markBins  = nBands * bandBins
-)
-
 func (m *Marker) newEmbedPlan(rate int, id ID) (*embedPlan, error) {
 	up, err := audio.NewResampler(analysisRate, rate, upQuality)
 	if err != nil {
 		return nil, fmt.Errorf("watermark: %w", err)
 	}
 	e := &embedPlan{up: up, fft: newRealFFT(frameLen)}
+	e.pat = m.pat
 	e.chips = m.pat.chips(encode(payloadSlice(m.mac, id)))
 	e.db = baseDB * m.cfg.Strength
 	e.win = make([]float32, frameLen)
@@ -189,55 +183,12 @@ func (e *embedPlan) delta(mono []float32, off, lo, hi int) []float32 {
 		e.fft.forward(e.buf, e.re, e.im)
 		bandLogs(logs[(j-j0)*nBands:][:nBands], e.re[firstBin:firstBin+markBins], e.im[firstBin:firstBin+markBins])
 	}
-	// Spread the change across bands: a band holding less of the pair's
-	// energy takes a larger change in dB, so the same distortion energy
-	// buys more detectable change (the detector normalises every band).
 	nPairs := (j1 - j0) / 2
-	e.weights = grow(e.weights, nPairs*nBands)
-	weights := e.weights
-	var en [nBands]float64
-	for p := range nPairs {
-		a := logs[(2*p)*nBands:][:nBands]
-		c := logs[(2*p+1)*nBands:][:nBands]
-		var total float64
-		for b := range nBands {
-			en[b] = math.Exp2(float64(a[b])) + math.Exp2(float64(c[b]))
-			total += en[b]
-		}
-		mean := total / nBands
-		if mean <= 1e-6 {
-			for b := range nBands {
-				weights[p*nBands+b] = 1
-			}
-			continue
-		}
-		// Weigh by the energy around a band, not in it alone: a gap
-		// between two partials holds mostly their leakage, which the
-		// band's own change cannot move.
-		var sm [nBands]float64
-		for b := range nBands {
-			l, r := en[max(0, b-1)], en[min(nBands-1, b+1)]
-			sm[b] = (l + 2*en[b] + r) / 4
-		}
-		var dist float64
-		w := weights[p*nBands:][:nBands]
-		for b := range nBands {
-			x := math.Pow(sm[b]/mean+1e-9, -spreadExp)
-			x = max(minWeight, min(maxWeight, x))
-			w[b] = float32(x)
-			dist += x * x * en[b]
-		}
-		// Same distortion energy as equal weights.
-		k := float32(math.Sqrt(total / dist))
-		for b := range w {
-			w[b] = min(w[b]*k, maxWeight)
-		}
-	}
-	const norm = 1
+	weights := e.weigh(logs, j0/2, nPairs)
 	// gain returns the linear change (gain − 1) of band b in mark frame j.
 	gain := func(j, b int) float32 {
 		p := floorDiv(j, 2)
-		w := weights[(p-j0/2)*nBands+b] * norm
+		w := weights[(p-j0/2)*nBands+b]
 		g := e.db * float64(w*e.chips[mod(p, pairs)][b])
 		if mod(j, 2) == 1 {
 			g = -g
