@@ -205,21 +205,7 @@ func (sp *spectrum) features(s float64, sigma []float32) ([]float32, []float32) 
 	for t := range n {
 		a := logs[t*nBands : (t+1)*nBands]
 		c := logs[(t+sub)*nBands : (t+sub+1)*nBands]
-		o := d[t*nBands : (t+1)*nBands]
-		for b := range o {
-			o[b] = a[b] - c[b]
-		}
-		removeTrend(o, trendHalf)
-		// Then bring the row to a mean magnitude of one, so a loud
-		// transient weighs no more than a quiet stretch.
-		var mag float32
-		for _, v := range o {
-			mag += float32(math.Abs(float64(v)))
-		}
-		mag = mag/nBands + 1e-3
-		for b := range o {
-			o[b] /= mag
-		}
+		pairRow(d[t*nBands:(t+1)*nBands], a, c)
 	}
 	if sigma == nil {
 		sigma = make([]float32, nBands)
@@ -245,6 +231,28 @@ func (sp *spectrum) features(s float64, sigma []float32) ([]float32, []float32) 
 		}
 	}
 	return d, sigma
+}
+
+// pairRow sets o to the pair difference a − c of two rows of log2 band
+// energies as the detector weighs it, and returns the row's mean magnitude
+// before it was normalised. It takes out the trend across bands
+// (removeTrend), then brings the row to a mean magnitude of one, so a loud
+// transient weighs no more than a quiet stretch. The embedder computes the
+// host's rows with it too, so it sees the music as the detector will.
+func pairRow(o, a, c []float32) float32 {
+	for b := range o {
+		o[b] = a[b] - c[b]
+	}
+	removeTrend(o, trendHalf)
+	var mag float32
+	for _, v := range o {
+		mag += float32(math.Abs(float64(v)))
+	}
+	mag = mag/nBands + 1e-3
+	for b := range o {
+		o[b] /= mag
+	}
+	return mag
 }
 
 // removeTrend subtracts from each band of a row of pair differences the
@@ -466,15 +474,8 @@ func (m *Marker) tryAlignments(d []float32, n int, s float64) (Result, bool) {
 	// Global: one alignment for the whole segment.
 	best, bestZ := 0, math.Inf(-1)
 	for t0 := range nAlign {
-		var cs, cq float64
-		for w := range nWin {
-			cs += S[t0*nWin+w]
-			cq += Q[t0*nWin+w]
-		}
-		if cq > 0 {
-			if z := cs / math.Sqrt(cq); z > bestZ {
-				best, bestZ = t0, z
-			}
+		if z, ok := globalZ(t0, nWin, S, Q); ok && z > bestZ {
+			best, bestZ = t0, z
 		}
 	}
 	soft := make([]float32, codedBits)
@@ -550,19 +551,26 @@ func alignCands(best, nAlign, nWin int, S, Q []float64) []alignment {
 		if mod(t0-best+2, nAlign) <= 4 {
 			continue
 		}
-		var cs, cq float64
-		for w := range nWin {
-			cs += S[t0*nWin+w]
-			cq += Q[t0*nWin+w]
-		}
-		if cq > 0 {
-			if z := cs / math.Sqrt(cq); z > sz {
-				second, sz = t0, z
-			}
+		if z, ok := globalZ(t0, nWin, S, Q); ok && z > sz {
+			second, sz = t0, z
 		}
 	}
 	if second >= 0 {
 		out = append(out, alignment{t0: second}, alignment{t0: mod(second-1, nAlign)}, alignment{t0: mod(second+1, nAlign)})
 	}
 	return out
+}
+
+// globalZ returns the pilot z-score of start hop t0 over all windows, and
+// false when the windows hold no energy.
+func globalZ(t0, nWin int, S, Q []float64) (float64, bool) {
+	var cs, cq float64
+	for w := range nWin {
+		cs += S[t0*nWin+w]
+		cq += Q[t0*nWin+w]
+	}
+	if cq <= 0 {
+		return 0, false
+	}
+	return cs / math.Sqrt(cq), true
 }

@@ -63,22 +63,8 @@ func (e *embedPlan) weigh(logs []float32, p0, nPairs int) []float32 {
 		}
 		e.pairEn[p] = float32(total)
 		logSum += math.Log(total + 1e-9)
-		// The host's pair difference as the detector will see it: less its
-		// trend across bands, over its mean magnitude.
-		h := e.host[p*nBands:][:nBands]
-		for b := range nBands {
-			h[b] = a[b] - c[b]
-		}
-		removeTrend(h, trendHalf)
-		var mag float32
-		for _, v := range h {
-			mag += float32(math.Abs(float64(v)))
-		}
-		mag = mag/nBands + 1e-3
-		e.rowMag[p] = mag
-		for b := range h {
-			h[b] /= mag
-		}
+		// The host's pair difference as the detector will see it.
+		e.rowMag[p] = pairRow(e.host[p*nBands:][:nBands], a, c)
 		mean := total / nBands
 		if mean <= 1e-6 {
 			for b := range w {
