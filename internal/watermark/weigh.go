@@ -10,9 +10,11 @@ import "math"
 //   - Across bands: a band holding less of the pair's energy takes a
 //     larger change in dB (its weight goes as its energy share to the
 //     power −spreadExp, between minWeight and maxWeight).
-//   - Across pairs: a pair quieter than the block's (geometric) mean takes
-//     a larger change, as its level to the power −pairExp, at most
-//     maxPairGain times the mean's.
+//   - Across pairs: a pair quieter than the block's mean takes a larger
+//     change, as its level to the power −pairExp, between 1/maxPairGain
+//     and maxPairGain times the mean's. (Against the mean of the logs
+//     instead, sparse music, most of whose pairs are far louder than that,
+//     kept a mark only in its pauses, where added noise drowns it.)
 //   - Informed by the host: the embedder knows the music's own pair
 //     difference in every cell, which the detector will add to the mark.
 //     Summed over the cells of one coded bit in one period, it helps the
@@ -51,7 +53,6 @@ func (e *embedPlan) weigh(logs []float32, p0, nPairs int) []float32 {
 	e.pairEn = grow(e.pairEn, nPairs)
 	weights := e.weights
 	var en, sm [nBands]float64
-	var logSum float64
 	for p := range nPairs {
 		a := logs[(2*p)*nBands:][:nBands]
 		c := logs[(2*p+1)*nBands:][:nBands]
@@ -62,7 +63,6 @@ func (e *embedPlan) weigh(logs []float32, p0, nPairs int) []float32 {
 			total += en[b]
 		}
 		e.pairEn[p] = float32(total)
-		logSum += math.Log(total + 1e-9)
 		// The host's pair difference as the detector will see it.
 		e.rowMag[p] = pairRow(e.host[p*nBands:][:nBands], a, c)
 		mean := total / nBands
@@ -93,11 +93,16 @@ func (e *embedPlan) weigh(logs []float32, p0, nPairs int) []float32 {
 		}
 	}
 	if nPairs > 0 {
-		ref := math.Exp(logSum / float64(nPairs))
+		var sum float64
 		for p := range nPairs {
-			f := float32(min(maxPairGain, math.Pow((float64(e.pairEn[p])+1e-9)/ref, -pairExp)))
+			sum += float64(e.pairEn[p])
+		}
+		ref := sum/float64(nPairs) + 1e-9
+		for p := range nPairs {
+			f := math.Pow((float64(e.pairEn[p])+1e-9)/ref, -pairExp)
+			f = max(1/maxPairGain, min(maxPairGain, f))
 			for b := range nBands {
-				weights[p*nBands+b] *= f
+				weights[p*nBands+b] *= float32(f)
 			}
 		}
 	}
