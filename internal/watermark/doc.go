@@ -37,10 +37,9 @@
 // in a period opposes the bit, raises those cells by enough to cancel most
 // of it; where the music already helps, it lowers them a little. Every
 // block of about 12 s is then scaled to a target signal-to-noise ratio
-// (31.5 dB at strength 1; material whose energy lies mostly outside the
-// mark's band, such as speech pauses or bass-heavy electronics, comes out
-// quieter still, as the change is never more than 1.6 times its nominal
-// size).
+// (31.75 dB at strength 1; music with little energy in the mark's band,
+// such as bass-heavy electronics, comes out quieter still, as the change
+// is never more than 1.6 times its nominal size).
 //
 // A period of 16 pairs (1.49 s) carries the whole payload: 256 of its 1280
 // cells are pilots for synchronisation, the rest carry the 96 payload bits

@@ -11,7 +11,7 @@ const (
 	// targetDB is the signal-to-noise ratio each block of about 12 s is
 	// marked at, at strength 1. Blocks whose nominal mark would be quieter
 	// are raised by at most maxScale.
-	targetDB = 31.5
+	targetDB = 31.75
 	maxScale = 1.6
 	// baseDB is the size, in dB, of the change made to each band of each
 	// frame at strength 1.

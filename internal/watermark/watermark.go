@@ -54,8 +54,8 @@ type Config struct {
 	// bytes; required.
 	Key []byte
 	// Strength scales the size of the spectral changes. Default 1 (about
-	// 31.5 dB SNR on dense music, quieter on sparse); 0.5 is quieter and
-	// less robust, 2 is louder.
+	// 32 dB SNR on music, quieter where little of it lies in the mark's
+	// band); 0.5 is quieter and less robust, 2 is louder.
 	// Values outside (0, 4] are refused.
 	Strength float64
 	// SpeedSearch is the largest playback-speed change, as a fraction,

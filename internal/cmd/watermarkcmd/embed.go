@@ -69,7 +69,7 @@ OUT is FLAC when its name ends in .flac or --format flac says so, WAV otherwise.
 	}
 	opts.keyFlags.bind(cmd)
 	cmd.Flags().StringVar(&id, "id", "", "the sound link `ID` to embed, 1 to 16 hex digits")
-	cmd.Flags().Float64Var(&opts.Strength, "strength", 1, "mark strength: 1 is about 31.5 dB SNR on dense music; 2 is 6 dB louder and more robust")
+	cmd.Flags().Float64Var(&opts.Strength, "strength", 1, "mark strength: 1 is about 32 dB SNR on music; 2 is 6 dB louder and more robust")
 	cliflag.StringEnum(cmd, &opts.Format, "format", "", "", []string{"wav", "flac"}, "output format (default from OUT's name)")
 	cliflag.AddJSON(cmd, &opts.Exporter, embedFields)
 	return cmd
