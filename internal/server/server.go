@@ -49,6 +49,9 @@ type Server struct {
 	mounted  []auth.Endpoint
 	ln       net.Listener
 	http     *http.Server
+	// closing is set by Close, so that Run takes the listener it closed
+	// for a stop, not a failure.
+	closing atomic.Bool
 
 	// closers run in reverse order on Close.
 	closers []func() error
@@ -182,7 +185,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	select {
 	case err := <-errc:
-		if errors.Is(err, http.ErrServerClosed) {
+		if errors.Is(err, http.ErrServerClosed) || s.closing.Load() && errors.Is(err, net.ErrClosed) {
 			return nil
 		}
 		return fmt.Errorf("serve: %w", err)
@@ -212,6 +215,7 @@ func (s *Server) Run(ctx context.Context) error {
 // Close releases everything New opened.
 func (s *Server) Close() error {
 	var errs []error
+	s.closing.Store(true)
 	if s.ln != nil {
 		s.ln.Close()
 	}

@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyward/keyward/internal/server"
 	"github.com/keyward/keyward/internal/server/servertest"
@@ -147,5 +150,35 @@ func TestConfigAdvertise(t *testing.T) {
 				t.Fatalf("Validate = %v, Advertise %q; want nil, %q", err, c.Advertise, tt.want)
 			}
 		})
+	}
+}
+
+// Close while Run serves is a stop, not a failure: Run returns nil.
+func TestCloseStopsRun(t *testing.T) {
+	t.Parallel()
+	cfg := server.Defaults()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Data = t.TempDir()
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(context.Background()) }()
+	res, err := http.Get(srv.URL() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if err := srv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after Close = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after Close")
 	}
 }
