@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/keyward/keyward/internal/credential"
 	"github.com/keyward/keyward/internal/server"
+	"github.com/keyward/keyward/internal/server/servertest"
 	"github.com/keyward/keyward/token"
 )
 
@@ -37,27 +37,14 @@ type bundle struct {
 // besides the admin's.
 func setup(t *testing.T, opts ...func(*server.Config)) *bundle {
 	t.Helper()
-	cfg := server.Defaults()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.Data = t.TempDir()
-	cfg.Leeway = time.Second
-	cfg.Rooms.LobbyTimeout = 2 * time.Second
-	cfg.Rooms.PingInterval = 500 * time.Millisecond
-	cfg.Rooms.PingTimeout = 3 * time.Second
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
+	srv := servertest.Start(t, func(cfg *server.Config) {
+		cfg.Leeway = time.Second
+		cfg.Rooms.LobbyTimeout = 2 * time.Second
+		cfg.Rooms.PingInterval = 500 * time.Millisecond
+		cfg.Rooms.PingTimeout = 3 * time.Second
+		for _, o := range opts {
+			o(cfg)
+		}
 	})
 	var admin server.AdminCredentials
 	b, err := os.ReadFile(srv.AdminPath)
